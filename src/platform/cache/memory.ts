@@ -1,0 +1,32 @@
+import { LRUCache } from 'lru-cache';
+import type { Cache } from './cache.ts';
+
+/** In-process LRU: the default when no REDIS_URL is set. Values are stored as JSON copies. */
+export class MemoryCache implements Cache {
+  private readonly lru: LRUCache<string, string>;
+
+  constructor(maxEntries = 10_000, defaultTtlMs = 60_000) {
+    this.lru = new LRUCache({ max: maxEntries, ttl: defaultTtlMs, ttlAutopurge: false });
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const raw = this.lru.get(key);
+    return raw === undefined ? undefined : (JSON.parse(raw) as T);
+  }
+
+  async set(key: string, value: unknown, ttlMs?: number): Promise<void> {
+    this.lru.set(key, JSON.stringify(value), ttlMs ? { ttl: ttlMs } : undefined);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.lru.delete(key);
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    for (const key of [...this.lru.keys()]) if (key.startsWith(prefix)) this.lru.delete(key);
+  }
+
+  async close(): Promise<void> {
+    this.lru.clear();
+  }
+}

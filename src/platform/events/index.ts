@@ -1,0 +1,4 @@
+export { recordEvent, recordEvents, replayParked, listParked, outboxStats } from './outbox.ts';
+export type { DomainEvent, NewEvent, ParkedEvent, OutboxStats } from './outbox.ts';
+export { EventRegistry, OutboxDispatcher, defaultBackoff } from './dispatcher.ts';
+export type { EventHandler } from './dispatcher.ts';

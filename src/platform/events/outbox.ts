@@ -1,0 +1,166 @@
+import { sql } from 'drizzle-orm';
+import { uuidv7 } from 'uuidv7';
+import type { Db } from '../db/tx.ts';
+import { outboxEvents } from './tables.ts';
+
+/** A domain event as handlers receive it. */
+export interface DomainEvent<P = unknown> {
+  id: string;
+  type: string;
+  aggregateType: string;
+  aggregateId: string;
+  payload: P;
+  createdAt: Date;
+  /** 1 on the first delivery, higher on retries. */
+  attempt: number;
+}
+
+export interface NewEvent<P = unknown> {
+  type: string;
+  aggregateType: string;
+  aggregateId: string;
+  payload: P;
+}
+
+/**
+ * Records events inside the caller's transaction: they are delivered only if it commits.
+ * `db` must be the caller's open transaction for that guarantee to hold.
+ */
+export async function recordEvents(db: Db, events: NewEvent[]): Promise<string[]> {
+  if (events.length === 0) return [];
+  const rows = events.map((e) => ({
+    id: uuidv7(),
+    type: e.type,
+    aggregateType: e.aggregateType,
+    aggregateId: e.aggregateId,
+    payload: e.payload,
+  }));
+  await db.insert(outboxEvents).values(rows);
+  return rows.map((r) => r.id);
+}
+
+export async function recordEvent(db: Db, event: NewEvent): Promise<string> {
+  const [id] = await recordEvents(db, [event]);
+  return id as string;
+}
+
+interface ClaimedRow extends Record<string, unknown> {
+  id: string;
+  type: string;
+  aggregate_type: string;
+  aggregate_id: string;
+  payload: unknown;
+  created_at: Date | string;
+  attempts: number;
+}
+
+/**
+ * Leases up to `limit` deliverable events: the oldest pending event of each aggregate whose
+ * backoff has elapsed and which no other dispatcher holds. Later events of an aggregate wait until
+ * the one before them is delivered or parked, which keeps per-aggregate order.
+ */
+export async function claimEvents(db: Db, limit: number, leaseMs: number): Promise<DomainEvent[]> {
+  const result = await db.execute<ClaimedRow>(sql`
+    WITH heads AS (
+      SELECT DISTINCT ON (aggregate_type, aggregate_id) id
+      FROM platform_outbox_events
+      WHERE status = 'pending'
+      ORDER BY aggregate_type, aggregate_id, seq
+    ), ready AS (
+      SELECT e.id FROM platform_outbox_events e
+      JOIN heads h ON h.id = e.id
+      WHERE e.status = 'pending'
+        AND e.next_attempt_at <= now()
+        AND (e.locked_until IS NULL OR e.locked_until < now())
+      ORDER BY e.seq
+      LIMIT ${limit}
+      FOR UPDATE OF e SKIP LOCKED
+    )
+    UPDATE platform_outbox_events o
+    SET locked_until = now() + make_interval(secs => ${leaseMs / 1000}), attempts = o.attempts + 1
+    FROM ready WHERE o.id = ready.id
+    RETURNING o.id, o.type, o.aggregate_type, o.aggregate_id, o.payload, o.created_at, o.attempts, o.seq
+  `);
+  return result.rows
+    .sort((a, b) => (BigInt(a.seq as bigint) < BigInt(b.seq as bigint) ? -1 : 1))
+    .map((r) => ({
+      id: r.id,
+      type: r.type,
+      aggregateType: r.aggregate_type,
+      aggregateId: r.aggregate_id,
+      payload: r.payload,
+      createdAt: new Date(r.created_at),
+      attempt: r.attempts,
+    }));
+}
+
+export async function markDelivered(db: Db, id: string): Promise<void> {
+  await db.execute(sql`
+    UPDATE platform_outbox_events
+    SET status = 'delivered', delivered_at = now(), locked_until = NULL, last_error = NULL
+    WHERE id = ${id}`);
+}
+
+/** Schedules a retry after `delayMs`, or parks the event when it has used all its attempts. */
+export async function markFailed(db: Db, id: string, error: string, delayMs: number, park: boolean): Promise<void> {
+  await db.execute(sql`
+    UPDATE platform_outbox_events
+    SET status = ${park ? 'parked' : 'pending'},
+        next_attempt_at = now() + make_interval(secs => ${delayMs / 1000}),
+        locked_until = NULL,
+        last_error = ${error.slice(0, 2000)}
+    WHERE id = ${id}`);
+}
+
+/** Puts a parked event back in line for delivery with a fresh set of attempts. */
+export async function replayParked(db: Db, id: string): Promise<boolean> {
+  const result = await db.execute(sql`
+    UPDATE platform_outbox_events
+    SET status = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL
+    WHERE id = ${id} AND status = 'parked'`);
+  return (result.rowCount ?? 0) > 0;
+}
+
+export interface ParkedEvent {
+  id: string;
+  type: string;
+  aggregateType: string;
+  aggregateId: string;
+  attempts: number;
+  lastError: string | null;
+  createdAt: Date;
+}
+
+export async function listParked(db: Db, limit = 100): Promise<ParkedEvent[]> {
+  const rows = await db
+    .select({
+      id: outboxEvents.id,
+      type: outboxEvents.type,
+      aggregateType: outboxEvents.aggregateType,
+      aggregateId: outboxEvents.aggregateId,
+      attempts: outboxEvents.attempts,
+      lastError: outboxEvents.lastError,
+      createdAt: outboxEvents.createdAt,
+    })
+    .from(outboxEvents)
+    .where(sql`${outboxEvents.status} = 'parked'`)
+    .orderBy(outboxEvents.seq)
+    .limit(limit);
+  return rows;
+}
+
+export interface OutboxStats {
+  pending: number;
+  parked: number;
+  oldestPendingAgeSeconds: number;
+}
+
+export async function outboxStats(db: Db): Promise<OutboxStats> {
+  const r = await db.execute<{ pending: number; parked: number; age: number | null }>(sql`
+    SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
+           count(*) FILTER (WHERE status = 'parked')::int AS parked,
+           extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'pending'))::float8 AS age
+    FROM platform_outbox_events WHERE status <> 'delivered'`);
+  const row = r.rows[0];
+  return { pending: row?.pending ?? 0, parked: row?.parked ?? 0, oldestPendingAgeSeconds: row?.age ?? 0 };
+}

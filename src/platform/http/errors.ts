@@ -1,0 +1,167 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** One field that failed validation, named by its location (`body.email`, `query.limit`). */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/**
+ * A failure the caller can act on. Modules subclass it per error code; the one error handler turns
+ * it into RFC 9457 problem+json.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    detail: string,
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = 'AppError';
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(what: string) {
+    super('not_found', 404, `${what} was not found`);
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(detail: string, errors: FieldProblem[] = []) {
+    super('validation_failed', 400, detail, { errors });
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(detail = 'Authentication is required') {
+    super('unauthorized', 401, detail, {}, { 'www-authenticate': 'Bearer' });
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(detail = 'You are not allowed to do this') {
+    super('forbidden', 403, detail);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(code: string, detail: string, extra: Record<string, unknown> = {}) {
+    super(code, 409, detail, extra);
+  }
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  instance: string;
+  requestId: string;
+  [key: string]: unknown;
+}
+
+function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+) {
+  const body: Problem = {
+    type: `https://docs.ece-trading-cards.example/problems/${code}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    code,
+    detail,
+    instance: request.url.split('?')[0] ?? request.url,
+    requestId: String(request.id),
+    ...extra,
+  };
+  return reply.status(status).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+interface AjvLikeError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** Turns ajv errors into `{field, message}` pairs that name the exact field. */
+export function fieldProblems(context: string, errors: AjvLikeError[]): FieldProblem[] {
+  return errors.map((e) => {
+    const parts = e.instancePath.split('/').filter(Boolean);
+    if (e.keyword === 'required' && typeof e.params.missingProperty === 'string') parts.push(e.params.missingProperty);
+    if (e.keyword === 'additionalProperties' && typeof e.params.additionalProperty === 'string') {
+      parts.push(e.params.additionalProperty);
+      return { field: [context, ...parts].join('.'), message: 'is not allowed' };
+    }
+    return { field: [context, ...parts].join('.'), message: e.message ?? 'is invalid' };
+  });
+}
+
+/** Fastify's own error codes mapped to a stable problem code. */
+const FASTIFY_CODES: Record<string, { status: number; code: string; detail?: string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'malformed_json', detail: 'The JSON body is empty' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'malformed_json', detail: 'The body is not valid JSON' },
+};
+
+/** Installs the one error handler and the 404 handler: every failure leaves as problem+json. */
+export function installProblemHandlers(app: FastifyInstance) {
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, 404, 'route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`),
+  );
+
+  app.setErrorHandler((error: FastifyError | AppError | Error, request, reply) => {
+    if (error instanceof AppError) {
+      for (const [k, v] of Object.entries(error.headers)) void reply.header(k, v);
+      if (error.status >= 500) request.log.error({ err: error }, 'request failed');
+      return sendProblem(request, reply, error.status, error.code, error.message, error.extra);
+    }
+    const fe = error as FastifyError;
+    if (fe.validation) {
+      const errors = fieldProblems(fe.validationContext ?? 'body', fe.validation as AjvLikeError[]);
+      const names = [...new Set(errors.map((e) => e.field))].join(', ');
+      return sendProblem(request, reply, 400, 'validation_failed', `Invalid request: ${names}`, { errors });
+    }
+    const known = fe.code ? FASTIFY_CODES[fe.code] : undefined;
+    if (known) return sendProblem(request, reply, known.status, known.code, known.detail ?? fe.message);
+    if (error instanceof SyntaxError && fe.statusCode === 400) {
+      return sendProblem(request, reply, 400, 'malformed_json', 'The body is not valid JSON');
+    }
+    const status = fe.statusCode ?? 500;
+    if (status === 429) return sendProblem(request, reply, 429, 'rate_limited', fe.message);
+    if (status >= 400 && status < 500) {
+      return sendProblem(request, reply, status, 'bad_request', fe.message);
+    }
+    // Anything else is ours: the log keeps the detail, the caller gets only the request id.
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(request, reply, 500, 'internal_error', 'An unexpected error occurred');
+  });
+}

@@ -1,0 +1,45 @@
+import pino, { type LoggerOptions } from 'pino';
+import type { Config } from '../config.ts';
+
+/** Query parameters whose values never reach a log line. */
+const SECRET_QUERY = /([?&](?:token|access_token|refresh_token|code|password|secret|signature)=)[^&#]*/gi;
+
+export const redactUrl = (url: string) => url.replace(SECRET_QUERY, '$1[REDACTED]');
+
+/** Paths pino blanks out wherever they appear in a log object. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  '*.password',
+  '*.newPassword',
+  '*.currentPassword',
+  '*.token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.secret',
+  'password',
+  'token',
+  'accessToken',
+  'refreshToken',
+];
+
+export function loggerOptions(config: Pick<Config, 'LOG_LEVEL'>): LoggerOptions {
+  return {
+    level: config.LOG_LEVEL,
+    redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+    serializers: {
+      req(req: { method: string; url: string; id: string; ip?: string; socket?: { remoteAddress?: string } }) {
+        return { id: req.id, method: req.method, url: redactUrl(req.url), remoteAddress: req.ip };
+      },
+      err: pino.stdSerializers.err,
+    },
+  };
+}
+
+export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: pino.DestinationStream) {
+  return destination ? pino(loggerOptions(config), destination) : pino(loggerOptions(config));
+}

@@ -1,0 +1,168 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { WebSocket } from 'ws';
+import type { Principal } from '../auth/tokens.ts';
+import { authenticateToken, type AuthOptions } from '../http/auth.ts';
+import type { RealtimeHub } from './hub.ts';
+
+/**
+ * Decides whether `principal` (null when anonymous) may subscribe to `channel`: 'allow', 'deny',
+ * or undefined to leave it to the next policy. A channel no policy allows is refused.
+ */
+export type ChannelPolicy = (channel: string, principal: Principal | null) => 'allow' | 'deny' | undefined;
+
+/** `user.<id>` is that user's private channel (orders, fills, offers, notifications). */
+export const privateUserChannel: ChannelPolicy = (channel, principal) => {
+  if (!channel.startsWith('user.')) return undefined;
+  return principal && channel === `user.${principal.userId}` ? 'allow' : 'deny';
+};
+
+export const userChannel = (userId: string) => `user.${userId}`;
+
+export interface RealtimeOptions {
+  hub: RealtimeHub;
+  auth: AuthOptions;
+  policies: ChannelPolicy[];
+  heartbeatMs: number;
+  /** A client whose unsent data exceeds this is disconnected instead of buffered further. */
+  maxBufferedBytes: number;
+  maxSubscriptions?: number;
+}
+
+const CHANNEL = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+type ClientMessage = { op: 'subscribe' | 'unsubscribe'; channel: string } | { op: 'ping' };
+
+function parseClientMessage(raw: string): ClientMessage | undefined {
+  try {
+    const msg = JSON.parse(raw) as Record<string, unknown>;
+    if (msg.op === 'ping') return { op: 'ping' };
+    if ((msg.op === 'subscribe' || msg.op === 'unsubscribe') && typeof msg.channel === 'string') {
+      return { op: msg.op, channel: msg.channel };
+    }
+  } catch {
+    // fall through: reported to the client as bad_message
+  }
+  return undefined;
+}
+
+export const SLOW_CONSUMER_CLOSE = 4008;
+
+/**
+ * `GET /api/ws`: subscribe and unsubscribe to named channels. Authenticate with
+ * `Authorization: Bearer` or `?token=`; anonymous clients may join public channels only.
+ */
+export const realtimeRoutes: FastifyPluginAsyncTypebox<RealtimeOptions> = async (app, opts) => {
+  const maxSubs = opts.maxSubscriptions ?? 100;
+  const decide = (channel: string, principal: Principal | null) => {
+    for (const policy of opts.policies) {
+      const verdict = policy(channel, principal);
+      if (verdict) return verdict;
+    }
+    return 'deny' as const;
+  };
+
+  app.get(
+    '/api/ws',
+    {
+      websocket: true,
+      schema: {
+        tags: ['realtime'],
+        summary: 'Realtime channels over WebSocket',
+        description:
+          'Send `{"op":"subscribe","channel":"…"}`, `{"op":"unsubscribe","channel":"…"}` or `{"op":"ping"}`. ' +
+          'The server sends `welcome`, `subscribed`, `unsubscribed`, `message` (with `channel` and `data`), ' +
+          '`pong` and `error` (with `code`). Slow clients are disconnected with close code 4008.',
+        querystring: Type.Object(
+          { token: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })) },
+          { additionalProperties: false },
+        ),
+        response: {
+          101: Type.Null({ description: 'Switching protocols' }),
+        },
+      },
+      preValidation: async (request) => {
+        const token = (request.query as { token?: string }).token;
+        if (token && !request.principal) request.principal = await authenticateToken(opts.auth, token);
+      },
+    },
+    (socket: WebSocket, request) => {
+      const principal = request.principal;
+      const subscriptions = new Map<string, () => Promise<void>>();
+      let alive = true;
+      let closed = false;
+
+      const send = (payload: unknown) => {
+        if (closed || socket.readyState !== socket.OPEN) return;
+        if (socket.bufferedAmount > opts.maxBufferedBytes) {
+          request.log.warn({ bufferedAmount: socket.bufferedAmount }, 'dropping slow websocket client');
+          closed = true;
+          socket.close(SLOW_CONSUMER_CLOSE, 'slow consumer');
+          setTimeout(() => socket.terminate(), 1000).unref();
+          return;
+        }
+        socket.send(JSON.stringify(payload));
+      };
+
+      const heartbeat = setInterval(() => {
+        if (!alive) {
+          socket.terminate();
+          return;
+        }
+        alive = false;
+        socket.ping();
+      }, opts.heartbeatMs);
+      socket.on('pong', () => {
+        alive = true;
+      });
+
+      socket.on('message', (data) => {
+        alive = true;
+        const msg = parseClientMessage(data.toString());
+        if (!msg) return send({ type: 'error', code: 'bad_message', message: 'Expected {op, channel}' });
+        if (msg.op === 'ping') return send({ type: 'pong' });
+        const { channel } = msg;
+        if (!CHANNEL.test(channel)) {
+          return send({ type: 'error', code: 'bad_channel', channel, message: 'Invalid channel name' });
+        }
+        if (msg.op === 'unsubscribe') {
+          const off = subscriptions.get(channel);
+          subscriptions.delete(channel);
+          void off?.();
+          return send({ type: 'unsubscribed', channel });
+        }
+        if (subscriptions.has(channel)) return send({ type: 'subscribed', channel });
+        if (subscriptions.size >= maxSubs) {
+          return send({ type: 'error', code: 'too_many_subscriptions', channel, message: `At most ${maxSubs}` });
+        }
+        if (decide(channel, principal) !== 'allow') {
+          const code = principal ? 'forbidden' : 'unauthorized';
+          return send({ type: 'error', code, channel, message: 'You may not subscribe to this channel' });
+        }
+        const placeholder = async () => {};
+        subscriptions.set(channel, placeholder);
+        opts.hub
+          .subscribe(channel, (ch, message) => send({ type: 'message', channel: ch, data: message }))
+          .then((off) => {
+            if (closed || subscriptions.get(channel) !== placeholder) return off();
+            subscriptions.set(channel, off);
+            send({ type: 'subscribed', channel });
+          })
+          .catch((err: unknown) => {
+            subscriptions.delete(channel);
+            request.log.error({ err, channel }, 'realtime subscribe failed');
+            send({ type: 'error', code: 'subscribe_failed', channel, message: 'Try again' });
+          });
+      });
+
+      socket.on('close', () => {
+        closed = true;
+        clearInterval(heartbeat);
+        for (const off of subscriptions.values()) void off();
+        subscriptions.clear();
+      });
+
+      send({ type: 'welcome', userId: principal?.userId ?? null });
+    },
+  );
+};
