@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
@@ -24,6 +24,13 @@ export interface BuildAppOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered on the app, with its options (authorization and docs tests walk it). */
+    routeCatalog: readonly RouteOptions[];
+  }
+}
+
 /**
  * The HTTP application: platform plugins first (errors, security, limits, docs, metrics, auth),
  * then operations routes, realtime, and every module's routes.
@@ -44,6 +51,11 @@ export async function buildApp({ ctx, modules, runsJobs }: BuildAppOptions): Pro
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  const routeCatalog: RouteOptions[] = [];
+  app.decorate('routeCatalog', routeCatalog);
+  app.addHook('onRoute', (route) => {
+    routeCatalog.push(route as RouteOptions);
+  });
   app.setValidatorCompiler(validatorCompiler);
   installProblemHandlers(app);
   app.addHook('onRequest', async (request, reply) => {
