@@ -37,7 +37,8 @@ export function toDrizzleSql(text: string, values: unknown[]): SQL {
   const parts = text.split(/\$(\d+)/);
   const chunks: SQL[] = [];
   parts.forEach((part, i) => {
-    chunks.push(i % 2 === 0 ? sql.raw(part) : sql`${values[Number(part) - 1]}`);
+    // pg sends undefined as NULL; drizzle would drop it from the query, so make it explicit.
+    chunks.push(i % 2 === 0 ? sql.raw(part) : sql`${values[Number(part) - 1] ?? null}`);
   });
   return sql.join(chunks, sql.raw(''));
 }
@@ -97,15 +98,7 @@ export class JobQueue {
   async start({ work }: { work: boolean }): Promise<void> {
     await this.boss.start();
     this.started = true;
-    for (const [name, def] of this.definitions) {
-      await this.boss.createQueue(name, {
-        name,
-        retryLimit: def.options.retryLimit ?? 3,
-        retryBackoff: true,
-        retryDelay: 1,
-        expireInSeconds: def.options.expireInSeconds ?? 300,
-      });
-    }
+    for (const [name, def] of this.definitions) await this.ensureQueue(name, def.options);
     if (!work) return;
     this.working = true;
     for (const [name, def] of this.definitions) {
@@ -127,6 +120,30 @@ export class JobQueue {
       const timer = setInterval(tick, Math.max(1000, (seconds * 1000) / 2));
       timer.unref();
       this.timers.push(timer);
+    }
+  }
+
+  /**
+   * Creates the queue unless it exists. Several processes starting at once race to create the same
+   * queue (and its partition) and PostgreSQL may pick one as a deadlock victim, so retry.
+   */
+  private async ensureQueue(name: string, options: JobOptions): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      if (await this.boss.getQueue(name)) return;
+      try {
+        await this.boss.createQueue(name, {
+          name,
+          retryLimit: options.retryLimit ?? 3,
+          retryBackoff: true,
+          retryDelay: 1,
+          expireInSeconds: options.expireInSeconds ?? 300,
+        });
+        return;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (attempt >= 5 || (code !== '40P01' && code !== '23505')) throw err;
+        await new Promise((r) => setTimeout(r, 50 + Math.random() * 200));
+      }
     }
   }
 
