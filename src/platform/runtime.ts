@@ -64,7 +64,10 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
 
     const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 }) : undefined;
     if (redis) cleanup.unshift(async () => redis.disconnect());
-    const realtime = config.REDIS_URL ? new RedisHub(config.REDIS_URL) : new MemoryHub();
+    const hubOptions = {
+      onError: (err: unknown, channel?: string) => logger.error({ err, channel }, 'realtime hub error'),
+    };
+    const realtime = config.REDIS_URL ? new RedisHub(config.REDIS_URL, 'rt:', hubOptions) : new MemoryHub(hubOptions);
     cleanup.unshift(() => realtime.close());
     const cache = redis ? new RedisCache(redis) : new MemoryCache();
     const jobs = new JobQueue({ url: database.url, logger });

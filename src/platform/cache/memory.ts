@@ -1,11 +1,14 @@
 import { LRUCache } from 'lru-cache';
-import type { Cache } from './cache.ts';
+import { normalizeTtl, type Cache } from './cache.ts';
 
 /** In-process LRU: the default when no REDIS_URL is set. Values are stored as JSON copies. */
 export class MemoryCache implements Cache {
   private readonly lru: LRUCache<string, string>;
 
-  constructor(maxEntries = 10_000, defaultTtlMs = 60_000) {
+  constructor(
+    maxEntries = 10_000,
+    private readonly defaultTtlMs = 60_000,
+  ) {
     this.lru = new LRUCache({ max: maxEntries, ttl: defaultTtlMs, ttlAutopurge: false });
   }
 
@@ -15,7 +18,12 @@ export class MemoryCache implements Cache {
   }
 
   async set(key: string, value: unknown, ttlMs?: number): Promise<void> {
-    this.lru.set(key, JSON.stringify(value), ttlMs ? { ttl: ttlMs } : undefined);
+    const raw = JSON.stringify(value);
+    if (raw === undefined) {
+      this.lru.delete(key);
+      return;
+    }
+    this.lru.set(key, raw, { ttl: normalizeTtl(ttlMs, this.defaultTtlMs) });
   }
 
   async delete(key: string): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Cache } from './cache.ts';
+import { normalizeTtl, type Cache } from './cache.ts';
 
 /** Redis-backed cache shared by every API process; keys live under one prefix. */
 export class RedisCache implements Cache {
@@ -11,11 +11,19 @@ export class RedisCache implements Cache {
 
   async get<T>(key: string): Promise<T | undefined> {
     const raw = await this.redis.get(this.prefix + key);
-    return raw === null ? undefined : (JSON.parse(raw) as T);
+    if (raw === null) return undefined;
+    try {
+      return JSON.parse(raw) as T;
+    } catch {
+      // Not written by this cache (or cut short): a miss, so the caller recomputes and overwrites it.
+      return undefined;
+    }
   }
 
   async set(key: string, value: unknown, ttlMs?: number): Promise<void> {
-    await this.redis.set(this.prefix + key, JSON.stringify(value), 'PX', ttlMs ?? this.defaultTtlMs);
+    const raw = JSON.stringify(value);
+    if (raw === undefined) return this.delete(key);
+    await this.redis.set(this.prefix + key, raw, 'PX', normalizeTtl(ttlMs, this.defaultTtlMs));
   }
 
   async delete(key: string): Promise<void> {
@@ -23,9 +31,10 @@ export class RedisCache implements Cache {
   }
 
   async deletePrefix(prefix: string): Promise<void> {
+    const pattern = `${escapeGlob(this.prefix + prefix)}*`;
     let cursor = '0';
     do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${escapeGlob(this.prefix + prefix)}*`, 'COUNT', 500);
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
       cursor = next;
       if (keys.length > 0) await this.redis.unlink(...keys);
     } while (cursor !== '0');
@@ -35,4 +44,5 @@ export class RedisCache implements Cache {
   async close(): Promise<void> {}
 }
 
-const escapeGlob = (s: string) => s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+/** Redis MATCH patterns treat `* ? [ ] \` specially (and `^ -` inside brackets): escape them all. */
+const escapeGlob = (s: string) => s.replace(/[*?[\]\\^-]/g, (c) => `\\${c}`);

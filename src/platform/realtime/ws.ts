@@ -48,6 +48,14 @@ function parseClientMessage(raw: string): ClientMessage | undefined {
 
 export const SLOW_CONSUMER_CLOSE = 4008;
 
+/** One channel of one connection: live once the hub confirmed it and `subscribed` went out. */
+interface Subscription {
+  active: boolean;
+  /** `subscribed` answers still owed (a client may repeat `subscribe` while it is pending). */
+  acks: number;
+  end?: () => Promise<void>;
+}
+
 /**
  * `GET /api/ws`: subscribe and unsubscribe to named channels. Authenticate with
  * `Authorization: Bearer` or `?token=`; anonymous clients may join public channels only.
@@ -66,6 +74,8 @@ export const realtimeRoutes: FastifyPluginAsyncTypebox<RealtimeOptions> = async 
     '/api/ws',
     {
       websocket: true,
+      // Anyone may connect; channel policies decide what each caller may subscribe to.
+      config: { access: 'public' },
       schema: {
         tags: ['realtime'],
         summary: 'Realtime channels over WebSocket',
@@ -81,6 +91,12 @@ export const realtimeRoutes: FastifyPluginAsyncTypebox<RealtimeOptions> = async 
           101: Type.Null({ description: 'Switching protocols' }),
         },
       },
+      onResponse: async (request) => {
+        // An upgrade refused with an HTTP answer (401 from the auth hook, 429 from the rate limit)
+        // leaves a socket the HTTP server no longer manages; without this it lingers half-open and
+        // holds up shutdown. A completed upgrade is hijacked and never gets here.
+        if (request.headers.upgrade?.toLowerCase() === 'websocket') request.raw.socket.destroy();
+      },
       preValidation: async (request) => {
         const token = (request.query as { token?: string }).token;
         if (token && !request.principal) request.principal = await authenticateToken(opts.auth, token);
@@ -88,7 +104,7 @@ export const realtimeRoutes: FastifyPluginAsyncTypebox<RealtimeOptions> = async 
     },
     (socket: WebSocket, request) => {
       const principal = request.principal;
-      const subscriptions = new Map<string, () => Promise<void>>();
+      const subscriptions = new Map<string, Subscription>();
       let alive = true;
       let closed = false;
 
@@ -98,10 +114,65 @@ export const realtimeRoutes: FastifyPluginAsyncTypebox<RealtimeOptions> = async 
           request.log.warn({ bufferedAmount: socket.bufferedAmount }, 'dropping slow websocket client');
           closed = true;
           socket.close(SLOW_CONSUMER_CLOSE, 'slow consumer');
+          // The close frame waits behind the unsent data; a client that reads nothing never gets it.
           setTimeout(() => socket.terminate(), 1000).unref();
           return;
         }
         socket.send(JSON.stringify(payload));
+      };
+
+      const release = (sub: Subscription) => {
+        sub.active = false;
+        sub.end?.().catch((err: unknown) => request.log.error({ err }, 'realtime unsubscribe failed'));
+      };
+
+      const subscribe = (channel: string) => {
+        const existing = subscriptions.get(channel);
+        if (existing) {
+          if (existing.active) send({ type: 'subscribed', channel });
+          else existing.acks += 1;
+          return;
+        }
+        if (subscriptions.size >= maxSubs) {
+          return send({ type: 'error', code: 'too_many_subscriptions', channel, message: `At most ${maxSubs}` });
+        }
+        if (decide(channel, principal) !== 'allow') {
+          const code = principal ? 'forbidden' : 'unauthorized';
+          return send({ type: 'error', code, channel, message: 'You may not subscribe to this channel' });
+        }
+        const sub: Subscription = { active: false, acks: 1 };
+        subscriptions.set(channel, sub);
+        opts.hub
+          // Nothing is forwarded before `subscribed`, nor after `unsubscribed`.
+          .subscribe(channel, (ch, message) => {
+            if (sub.active) send({ type: 'message', channel: ch, data: message });
+          })
+          .then((end) => {
+            sub.end = end;
+            if (closed || subscriptions.get(channel) !== sub) return release(sub);
+            for (; sub.acks > 0; sub.acks -= 1) send({ type: 'subscribed', channel });
+            sub.active = true;
+          })
+          .catch((err: unknown) => {
+            if (subscriptions.get(channel) === sub) subscriptions.delete(channel);
+            request.log.error({ err, channel }, 'realtime subscribe failed');
+            send({ type: 'error', code: 'subscribe_failed', channel, message: 'Try again' });
+          });
+      };
+
+      const handle = (raw: string) => {
+        const msg = parseClientMessage(raw);
+        if (!msg) return send({ type: 'error', code: 'bad_message', message: 'Expected {op, channel}' });
+        if (msg.op === 'ping') return send({ type: 'pong' });
+        const { channel } = msg;
+        if (!CHANNEL.test(channel)) {
+          return send({ type: 'error', code: 'bad_channel', channel, message: 'Invalid channel name' });
+        }
+        if (msg.op === 'subscribe') return subscribe(channel);
+        const sub = subscriptions.get(channel);
+        subscriptions.delete(channel);
+        if (sub) release(sub);
+        send({ type: 'unsubscribed', channel });
       };
 
       const heartbeat = setInterval(() => {
@@ -118,47 +189,19 @@ export const realtimeRoutes: FastifyPluginAsyncTypebox<RealtimeOptions> = async 
 
       socket.on('message', (data) => {
         alive = true;
-        const msg = parseClientMessage(data.toString());
-        if (!msg) return send({ type: 'error', code: 'bad_message', message: 'Expected {op, channel}' });
-        if (msg.op === 'ping') return send({ type: 'pong' });
-        const { channel } = msg;
-        if (!CHANNEL.test(channel)) {
-          return send({ type: 'error', code: 'bad_channel', channel, message: 'Invalid channel name' });
+        try {
+          handle(data.toString());
+        } catch (err) {
+          // An exception here would escape the socket's event emitter and end the process.
+          request.log.error({ err }, 'realtime message failed');
+          send({ type: 'error', code: 'internal_error', message: 'Something went wrong' });
         }
-        if (msg.op === 'unsubscribe') {
-          const off = subscriptions.get(channel);
-          subscriptions.delete(channel);
-          void off?.();
-          return send({ type: 'unsubscribed', channel });
-        }
-        if (subscriptions.has(channel)) return send({ type: 'subscribed', channel });
-        if (subscriptions.size >= maxSubs) {
-          return send({ type: 'error', code: 'too_many_subscriptions', channel, message: `At most ${maxSubs}` });
-        }
-        if (decide(channel, principal) !== 'allow') {
-          const code = principal ? 'forbidden' : 'unauthorized';
-          return send({ type: 'error', code, channel, message: 'You may not subscribe to this channel' });
-        }
-        const placeholder = async () => {};
-        subscriptions.set(channel, placeholder);
-        opts.hub
-          .subscribe(channel, (ch, message) => send({ type: 'message', channel: ch, data: message }))
-          .then((off) => {
-            if (closed || subscriptions.get(channel) !== placeholder) return off();
-            subscriptions.set(channel, off);
-            send({ type: 'subscribed', channel });
-          })
-          .catch((err: unknown) => {
-            subscriptions.delete(channel);
-            request.log.error({ err, channel }, 'realtime subscribe failed');
-            send({ type: 'error', code: 'subscribe_failed', channel, message: 'Try again' });
-          });
       });
 
       socket.on('close', () => {
         closed = true;
         clearInterval(heartbeat);
-        for (const off of subscriptions.values()) void off();
+        for (const sub of subscriptions.values()) release(sub);
         subscriptions.clear();
       });
 
