@@ -5,7 +5,7 @@ import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
 import { connectClient, listenForWebSockets, nextEvent, within, type WsTestClient } from '../../../test/helpers/ws.ts';
 import type { ModuleDefinition } from '../module.ts';
-import { SLOW_CONSUMER_CLOSE } from './ws.ts';
+import { SESSION_ENDED_CLOSE, SLOW_CONSUMER_CLOSE } from './ws.ts';
 
 const publicTickers: ModuleDefinition = {
   name: 'public-tickers',
@@ -108,5 +108,28 @@ describe('websocket back-pressure', () => {
     const { code } = await within(stalled.closed, 'the stalled client to see its connection end');
     expect([SLOW_CONSUMER_CLOSE, 1006]).toContain(code);
     expect(stalled.messagesOn(channel).length).toBeLessThan(sent);
+  });
+});
+
+describe('websocket session checks', () => {
+  it('closes an authenticated socket at the next heartbeat once its session no longer passes the checks', async () => {
+    let sessionValid = true;
+    const revocable: ModuleDefinition = {
+      name: 'revocable-sessions',
+      setup(ctx) {
+        ctx.principalChecks.push(async () => sessionValid);
+      },
+    };
+    const t = await createTestApp({ database, modules: [revocable], env: { WS_HEARTBEAT_MS: '200' } });
+    apps.push(t);
+    const url = await listenForWebSockets(t.app);
+    const userId = randomUUID();
+    const token = await t.runtime.ctx.tokens.sign({ userId, role: 'user', sessionId: randomUUID() });
+    const client = await connect(url, { token });
+    await pings(client.socket, 2);
+    expect(client.socket.readyState).toBe(WebSocket.OPEN);
+
+    sessionValid = false;
+    expect((await within(client.closed, 'the revoked client to be dropped')).code).toBe(SESSION_ENDED_CLOSE);
   });
 });

@@ -47,6 +47,7 @@ function parseClientMessage(raw: string): ClientMessage | undefined {
 }
 
 export const SLOW_CONSUMER_CLOSE = 4008;
+export const SESSION_ENDED_CLOSE = 4001;
 
 /** One channel of one connection: live once the hub confirmed it and `subscribed` went out. */
 interface Subscription {
@@ -175,6 +176,12 @@ export const realtimeRoutes: FastifyPluginAsyncTypebox<RealtimeOptions> = async 
         send({ type: 'unsubscribed', channel });
       };
 
+      // A session revoked or a user banned after the handshake loses the socket at the next beat.
+      const stillAuthorised = async () => {
+        if (!principal) return true;
+        for (const check of opts.auth.checks) if (!(await check(principal))) return false;
+        return true;
+      };
       const heartbeat = setInterval(() => {
         if (!alive) {
           socket.terminate();
@@ -182,6 +189,14 @@ export const realtimeRoutes: FastifyPluginAsyncTypebox<RealtimeOptions> = async 
         }
         alive = false;
         socket.ping();
+        stillAuthorised()
+          .then((ok) => {
+            if (ok || closed) return;
+            send({ type: 'error', code: 'session_ended', message: 'The session has ended' });
+            closed = true;
+            socket.close(SESSION_ENDED_CLOSE, 'session ended');
+          })
+          .catch((err: unknown) => request.log.error({ err }, 'realtime session check failed'));
       }, opts.heartbeatMs);
       socket.on('pong', () => {
         alive = true;
