@@ -58,6 +58,9 @@ export async function buildApp({ ctx, modules, runsJobs }: BuildAppOptions): Pro
   });
   app.setValidatorCompiler(validatorCompiler);
   installProblemHandlers(app);
+  // JSON is the only body the API reads: a text/plain body must be a 415, not a string that later
+  // fails schema checks with a confusing message. A route that needs another type adds its parser.
+  app.removeContentTypeParser('text/plain');
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -112,6 +115,8 @@ export async function buildApp({ ctx, modules, runsJobs }: BuildAppOptions): Pro
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },
     },
+    // @fastify/websocket hides its routes from the document, but the realtime endpoint is API too.
+    transform: ({ schema, url, route }) => ({ schema: route.websocket ? { ...schema, hide: false } : schema, url }),
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });

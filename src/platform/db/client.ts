@@ -71,7 +71,12 @@ export async function startEmbedded(dataDir: string, maxConnections: number) {
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   if (!dataDir.startsWith('memory://')) await mkdir(path.resolve(dataDir), { recursive: true });
   const pglite = await PGlite.create(dataDir, { extensions: { pg_trgm } });
-  const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections });
+  const server = new PGLiteSocketServer({
+    db: keepBatchesTogether(pglite),
+    host: '127.0.0.1',
+    port: 0,
+    maxConnections,
+  });
   await server.start();
   const url = `postgres://postgres@${server.getServerConn()}/postgres`;
   return {
@@ -81,4 +86,43 @@ export async function startEmbedded(dataDir: string, maxConnections: number) {
       await pglite.close();
     },
   };
+}
+
+// Frontend message types: Parse, Bind, Describe, Execute, Close and Flush leave an extended-query
+// batch open; Sync and a simple Query end it with ReadyForQuery.
+const OPENS_BATCH = new Set(['P', 'B', 'D', 'E', 'C', 'H'].map((c) => c.charCodeAt(0)));
+const ENDS_BATCH = new Set(['S', 'Q'].map((c) => c.charCodeAt(0)));
+
+/**
+ * pglite-socket (0.2.17) queues messages from all connections into one PGlite session and keeps a
+ * connection's messages together only inside an SQL transaction. Between a Parse and its Sync
+ * another connection's Parse can replace the unnamed statement, so concurrent queries fail with
+ * "bind message supplies 1 parameters…" or hang the queue (electric-sql/pglite#1046). Reporting
+ * "in transaction" while a batch is open makes the queue keep each batch on its connection.
+ */
+function keepBatchesTogether<T extends { isInTransaction(): boolean }>(pglite: T): T {
+  let batchOpen = false;
+  return new Proxy(pglite, {
+    get(target, prop) {
+      if (prop === 'isInTransaction') return () => batchOpen || target.isInTransaction();
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      if (prop === 'execProtocolRawStream') {
+        return (message: Uint8Array, ...rest: unknown[]) => {
+          const type = message[0] ?? 0;
+          if (OPENS_BATCH.has(type)) batchOpen = true;
+          else if (ENDS_BATCH.has(type)) batchOpen = false;
+          return value.call(target, message, ...rest);
+        };
+      }
+      // The socket server's rollback after a client vanished mid-batch ends that batch too.
+      if (prop === 'exec') {
+        return (...args: unknown[]) => {
+          batchOpen = false;
+          return value.apply(target, args);
+        };
+      }
+      return value.bind(target);
+    },
+  });
 }

@@ -33,6 +33,10 @@ export async function pendingMigrationCount(pool: pg.Pool): Promise<number> {
   const applied = await pool
     .query<{ n: number }>('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations')
     .then((r) => r.rows[0]?.n ?? 0)
-    .catch(() => 0);
+    // A database that never ran a migration has no journal table yet; any other failure is real.
+    .catch((err: unknown) => {
+      if ((err as { code?: string }).code === '42P01' || (err as { code?: string }).code === '3F000') return 0;
+      throw err;
+    });
   return Math.max(0, journal.entries.length - applied);
 }

@@ -123,6 +123,32 @@ export function fieldProblems(context: string, errors: AjvLikeError[]): FieldPro
   });
 }
 
+/** The names callers use for each request part: `query.limit`, not Fastify's `querystring.limit`. */
+const PART_NAMES: Record<string, string> = { querystring: 'query' };
+
+const PARTS = [
+  { part: 'params', data: (r: FastifyRequest): unknown => r.params },
+  { part: 'body', data: (r: FastifyRequest): unknown => r.body ?? null },
+  { part: 'querystring', data: (r: FastifyRequest): unknown => r.query },
+  { part: 'headers', data: (r: FastifyRequest): unknown => r.headers },
+] as const;
+
+/**
+ * Fastify stops at the first request part that fails; the caller should learn every bad field at
+ * once, so the other parts are checked too. A body schema split by media type is not a single
+ * function and is left to its own pass.
+ */
+function otherPartProblems(request: FastifyRequest, failed: string): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const { part, data } of PARTS) {
+    if (part === failed) continue;
+    const validate = request.getValidationFunction(part);
+    if (typeof validate !== 'function' || validate(data(request))) continue;
+    problems.push(...fieldProblems(PART_NAMES[part] ?? part, (validate.errors ?? []) as AjvLikeError[]));
+  }
+  return problems;
+}
+
 /** Fastify's own error codes mapped to a stable problem code. */
 const FASTIFY_CODES: Record<string, { status: number; code: string; detail?: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type' },
@@ -146,7 +172,11 @@ export function installProblemHandlers(app: FastifyInstance) {
     }
     const fe = error as FastifyError;
     if (fe.validation) {
-      const errors = fieldProblems(fe.validationContext ?? 'body', fe.validation as AjvLikeError[]);
+      const failed = fe.validationContext ?? 'body';
+      const errors = [
+        ...fieldProblems(PART_NAMES[failed] ?? failed, fe.validation as AjvLikeError[]),
+        ...otherPartProblems(request, failed),
+      ];
       const names = [...new Set(errors.map((e) => e.field))].join(', ');
       return sendProblem(request, reply, 400, 'validation_failed', `Invalid request: ${names}`, { errors });
     }

@@ -35,7 +35,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app
   app.get(
     '/health/live',
     {
-      config: { rateLimit: false },
+      config: { rateLimit: false, access: 'public' },
       schema: {
         tags: ['operations'],
         summary: 'The process is up',
@@ -48,7 +48,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app
   app.get(
     '/health/ready',
     {
-      config: { rateLimit: false },
+      config: { rateLimit: false, access: 'public' },
       schema: {
         tags: ['operations'],
         summary: 'Dependencies are reachable: database and migrations, Redis when configured, job queue',
@@ -81,7 +81,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app
   app.get(
     '/metrics',
     {
-      config: { rateLimit: false },
+      config: { rateLimit: false, access: 'public' },
       schema: {
         tags: ['operations'],
         summary: 'Prometheus metrics',

@@ -6,6 +6,15 @@ import type { Db } from '../db/tx.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import { outboxStats } from '../events/outbox.ts';
 
+/** Calls made while one is running get its result instead of starting another. */
+function shareInFlight<T>(fn: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | undefined;
+  return () =>
+    (running ??= fn().finally(() => {
+      running = undefined;
+    }));
+}
+
 /** One registry per application instance, so several instances can live in one process (tests). */
 export class Metrics {
   readonly registry = new client.Registry();
@@ -34,11 +43,18 @@ export class Metrics {
         this.set({ state: 'waiting' }, sources.pool.waitingCount);
       },
     });
-    const depth = new client.Gauge({
+    // Each pair of gauges below comes from one query. prom-client collects a scrape's metrics
+    // concurrently, so both collectors of a pair share the query in flight; filling one gauge from
+    // the other's collector would publish the previous scrape's value.
+    const queueStats = shareInFlight(() => sources.jobs.stats(sources.db).catch(() => []));
+    new client.Gauge({
       name: 'job_queue_depth',
       help: 'Jobs ready to run, by queue',
       labelNames: ['queue'],
       registers,
+      async collect() {
+        for (const s of await queueStats()) this.set({ queue: s.name }, s.ready);
+      },
     });
     new client.Gauge({
       name: 'job_queue_oldest_age_seconds',
@@ -46,23 +62,26 @@ export class Metrics {
       labelNames: ['queue'],
       registers,
       async collect() {
-        const stats = await sources.jobs.stats(sources.db).catch(() => []);
-        for (const s of stats) {
-          depth.set({ queue: s.name }, s.ready);
-          this.set({ queue: s.name }, s.oldestAgeSeconds);
-        }
+        for (const s of await queueStats()) this.set({ queue: s.name }, s.oldestAgeSeconds);
       },
     });
-    const parked = new client.Gauge({ name: 'outbox_events_parked', help: 'Events parked after failing', registers });
+    const outbox = shareInFlight(() => outboxStats(sources.db).catch(() => undefined));
+    new client.Gauge({
+      name: 'outbox_events_parked',
+      help: 'Events parked after failing',
+      registers,
+      async collect() {
+        const s = await outbox();
+        if (s) this.set(s.parked);
+      },
+    });
     new client.Gauge({
       name: 'outbox_events_pending',
       help: 'Committed events not yet delivered',
       registers,
       async collect() {
-        const s = await outboxStats(sources.db).catch(() => undefined);
-        if (!s) return;
-        this.set(s.pending);
-        parked.set(s.parked);
+        const s = await outbox();
+        if (s) this.set(s.pending);
       },
     });
   }
