@@ -1,0 +1,59 @@
+import type { ModuleDefinition } from '../../platform/module.ts';
+import { mailerFor } from '../../platform/mail/index.ts';
+import { identityDeps } from './deps.ts';
+import { registerMailHandlers } from './mail.ts';
+import { principalCheck } from './principal.ts';
+import { identityRoutes } from './routes.ts';
+import { deleteDeadRefreshTokens } from './session-repo.ts';
+import { deleteSpentEmailTokens, deleteStaleThrottles } from './security-repo.ts';
+import { demoUsersSeeder } from './seeds.ts';
+
+export {
+  accessHook,
+  assertOwnerOrAdmin,
+  currentRole,
+  guard,
+  isOwnerOrAdmin,
+  principalOf,
+  requireAuth,
+  requirePermission,
+  requireVerified,
+  type Access,
+} from './guards.ts';
+export { PERMISSIONS, hasPermission, permissionsOf, type Permission } from './permissions.ts';
+export { findUserRef, getMailAddress, getNotificationPreferences, isEmailVerified } from './profile-service.ts';
+export { findCollectionOwner } from './collection-owner.ts';
+export { createOrPromoteAdmin } from './admin-service.ts';
+export { PasswordHasher, checkPasswordStrength } from './password.ts';
+export { DEMO_ACCOUNTS } from './seeds.ts';
+export { ROLES, type NotificationPreferences, type Role } from './tables.ts';
+export { createUserForTest, type TestUser } from './testing.ts';
+
+/** Events other modules may listen to (payload `{ userId, … }`). */
+export const IDENTITY_EVENTS = {
+  emailVerified: 'identity.email_verified',
+  roleChanged: 'identity.role_changed',
+  userBanned: 'identity.user_banned',
+  userUnbanned: 'identity.user_unbanned',
+  /** Erase the user's personal data you hold; keep what others depend on. */
+  userDeleted: 'identity.user_deleted',
+} as const;
+
+const CLEANUP_JOB = 'identity.cleanup';
+
+export const identityModule: ModuleDefinition = {
+  name: 'identity',
+  setup(ctx) {
+    const deps = identityDeps(ctx);
+    ctx.principalChecks.push(principalCheck(ctx.db, ctx.cache, ctx.config.PRINCIPAL_CACHE_TTL_MS));
+    registerMailHandlers(ctx.events, { db: ctx.db, config: ctx.config, mailer: () => mailerFor(ctx) });
+    ctx.jobs.define(CLEANUP_JOB, async () => {
+      await deleteStaleThrottles(deps.db, 2 * 86_400);
+      await deleteSpentEmailTokens(deps.db);
+      await deleteDeadRefreshTokens(deps.db, Math.ceil(ctx.config.REFRESH_ABSOLUTE_TTL_SECONDS / 86_400) + 1);
+    });
+    ctx.jobs.every(CLEANUP_JOB, 3600);
+  },
+  routes: identityRoutes,
+  seeds: [demoUsersSeeder],
+};

@@ -1,0 +1,167 @@
+import { and, desc, eq, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../platform/db/tx.ts';
+import { sessions, users, type NotificationPreferences, type Role, type UserStatus } from './tables.ts';
+
+export type UserRow = typeof users.$inferSelect;
+export type NewUser = typeof users.$inferInsert;
+export type UserPatch = Partial<
+  Pick<
+    NewUser,
+    | 'username'
+    | 'displayName'
+    | 'bio'
+    | 'avatarUrl'
+    | 'collectionVisibility'
+    | 'locale'
+    | 'timezone'
+    | 'notificationPreferences'
+    | 'passwordHash'
+    | 'passwordChangedAt'
+    | 'emailVerifiedAt'
+    | 'role'
+    | 'status'
+    | 'bannedAt'
+    | 'banReason'
+  >
+>;
+
+/** True when `err` (possibly wrapped by drizzle) is a unique-constraint violation. */
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
+}
+
+/** Inserts an account; returns null when the email or username is already taken. */
+export async function insertUser(db: Db, values: NewUser): Promise<UserRow | null> {
+  const [row] = await db.insert(users).values(values).onConflictDoNothing().returning();
+  return row ?? null;
+}
+
+export async function findUserById(db: Db, id: string): Promise<UserRow | null> {
+  const [row] = await db.select().from(users).where(eq(users.id, id));
+  return row ?? null;
+}
+
+/** By lower-cased email; deleted accounts have none, so they are never found. */
+export async function findUserByEmail(db: Db, email: string): Promise<UserRow | null> {
+  const [row] = await db.select().from(users).where(eq(users.email, email));
+  return row ?? null;
+}
+
+/** By username, case-insensitively, among accounts that are not deleted. */
+export async function findUserByUsername(db: Db, username: string): Promise<UserRow | null> {
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(and(sql`lower(${users.username}) = lower(${username})`, sql`${users.status} <> 'deleted'`));
+  return row ?? null;
+}
+
+export async function usernameExists(db: Db, username: string): Promise<boolean> {
+  const rows = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(sql`lower(${users.username}) = lower(${username})`);
+  return rows.length > 0;
+}
+
+export async function updateUser(db: Db, id: string, patch: UserPatch): Promise<UserRow | null> {
+  const [row] = await db
+    .update(users)
+    .set({ ...patch, updatedAt: sql`now()` })
+    .where(eq(users.id, id))
+    .returning();
+  return row ?? null;
+}
+
+/** Erases personal data but keeps the row and its id, which other records point at. */
+export async function anonymiseUser(db: Db, id: string): Promise<void> {
+  await db
+    .update(users)
+    .set({
+      email: null,
+      username: `deleted_${id.replaceAll('-', '').slice(-16)}`,
+      displayName: null,
+      bio: null,
+      avatarUrl: null,
+      collectionVisibility: 'private',
+      passwordHash: null,
+      status: 'deleted',
+      deletedAt: sql`now()`,
+      locale: 'en',
+      timezone: 'UTC',
+      notificationPreferences: {},
+      updatedAt: sql`now()`,
+    })
+    .where(eq(users.id, id));
+}
+
+/** Only the preferences column: notification delivery reads it on every notification. */
+export async function findNotificationPreferences(db: Db, id: string): Promise<NotificationPreferences | null> {
+  const [row] = await db
+    .select({ prefs: users.notificationPreferences, status: users.status })
+    .from(users)
+    .where(eq(users.id, id));
+  return row && row.status !== 'deleted' ? row.prefs : null;
+}
+
+export async function countActiveAdmins(db: Db): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(users)
+    .where(and(eq(users.role, 'admin'), eq(users.status, 'active')));
+  return row?.n ?? 0;
+}
+
+export interface UserSearch {
+  q?: string;
+  role?: Role;
+  status?: UserStatus;
+  limit: number;
+  beforeId?: string;
+}
+
+/** Accounts newest first, by a substring of username or email, role and status. */
+export async function searchUsers(db: Db, s: UserSearch): Promise<UserRow[]> {
+  const where: SQL[] = [];
+  if (s.q) {
+    const pattern = `%${s.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const match = or(ilike(users.username, pattern), ilike(users.email, pattern));
+    if (match) where.push(match);
+  }
+  if (s.role) where.push(eq(users.role, s.role));
+  if (s.status) where.push(eq(users.status, s.status));
+  if (s.beforeId) where.push(lt(users.id, s.beforeId));
+  return db
+    .select()
+    .from(users)
+    .where(and(...where))
+    .orderBy(desc(users.id))
+    .limit(s.limit);
+}
+
+export interface PrincipalRow {
+  revoked: boolean;
+  sessionExpiresAt: Date;
+  status: UserStatus;
+  role: Role;
+  emailVerified: boolean;
+}
+
+/** What the per-request check needs about one token's session and its account. */
+export async function loadPrincipalRow(db: Db, sessionId: string, userId: string): Promise<PrincipalRow | null> {
+  const [row] = await db
+    .select({
+      revoked: sql<boolean>`${sessions.revokedAt} IS NOT NULL`,
+      sessionExpiresAt: sessions.expiresAt,
+      status: users.status,
+      role: users.role,
+      emailVerified: sql<boolean>`${users.emailVerifiedAt} IS NOT NULL`,
+    })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)));
+  return row ?? null;
+}

@@ -1,0 +1,35 @@
+import { uuidv7 } from 'uuidv7';
+import type { Seeder } from '../../platform/db/seed.ts';
+import { checkPasswordStrength, MIN_HASH_PARAMS, PasswordHasher } from './password.ts';
+import { insertUser } from './repo.ts';
+import type { Role } from './tables.ts';
+
+/** The demo accounts (documented in the README): one per role, plus a second user to trade with. */
+export const DEMO_ACCOUNTS: readonly { email: string; username: string; password: string; role: Role }[] = [
+  { email: 'admin@example.com', username: 'admin', password: 'Lantern-Orbit-Kestrel-42', role: 'admin' },
+  { email: 'moderator@example.com', username: 'moderator', password: 'Marble-Falcon-Teapot-7', role: 'moderator' },
+  { email: 'alice@example.com', username: 'alice', password: 'Copper-Meadow-Violin-19', role: 'user' },
+  { email: 'bob@example.com', username: 'bob', password: 'Quartz-Harbor-Pepper-88', role: 'user' },
+];
+
+/** Hashed at the floor parameters; a sign-in rehashes them if the server asks for more. */
+export const demoUsersSeeder: Seeder = {
+  name: 'identity.demo-users',
+  demo: true,
+  async run(tx) {
+    const hasher = new PasswordHasher(MIN_HASH_PARAMS);
+    for (const a of DEMO_ACCOUNTS) {
+      const verdict = checkPasswordStrength(a.password, [a.email, a.username]);
+      if (!verdict.ok) throw new Error(`demo password of ${a.username} ${verdict.reason}`);
+      await insertUser(tx, {
+        id: uuidv7(),
+        email: a.email,
+        username: a.username,
+        displayName: a.username[0]?.toUpperCase() + a.username.slice(1),
+        passwordHash: await hasher.hash(a.password),
+        role: a.role,
+        emailVerifiedAt: new Date(),
+      });
+    }
+  },
+};

@@ -1,0 +1,35 @@
+import { withTransaction } from '../../platform/db/tx.ts';
+import type { ModuleDefinition } from '../../platform/module.ts';
+import { mailerFor } from '../../platform/mail/index.ts';
+import { IDENTITY_EVENTS } from '../identity/index.ts';
+import { deleteNotificationsOf } from './repo.ts';
+import { notificationRoutes } from './routes.ts';
+import {
+  deliverNotification,
+  notify,
+  NOTIFICATION_CREATED,
+  NOTIFICATION_REQUESTED,
+  type NotifyInput,
+} from './service.ts';
+
+export { notify, requestNotification, NOTIFICATION_CREATED, NOTIFICATION_REQUESTED } from './service.ts';
+export type { NotifyInput, NotificationView } from './service.ts';
+
+export const notificationsModule: ModuleDefinition = {
+  name: 'notifications',
+  setup(ctx) {
+    ctx.events.on(
+      NOTIFICATION_CREATED,
+      'notifications.deliver',
+      deliverNotification({ db: ctx.db, realtime: ctx.realtime, mailer: () => mailerFor(ctx) }),
+    );
+    ctx.events.on(NOTIFICATION_REQUESTED, 'notifications.create', async (event) => {
+      // The event id doubles as the notification id, so a redelivered request notifies once.
+      await withTransaction(ctx.db, (tx) => notify(tx, event.payload as NotifyInput, { id: event.id }));
+    });
+    ctx.events.on(IDENTITY_EVENTS.userDeleted, 'notifications.erase', async (event) => {
+      await deleteNotificationsOf(ctx.db, (event.payload as { userId: string }).userId);
+    });
+  },
+  routes: notificationRoutes,
+};
