@@ -1,0 +1,58 @@
+import type { Config } from '../../config.ts';
+import type { PlatformContext } from '../../platform/module.ts';
+import { Payments } from './payments/service.ts';
+import type { PaymentProvider } from './payments/provider.ts';
+import { SandboxProvider } from './payments/sandbox.ts';
+import { ReconcileGauges } from './reconcile.ts';
+import { limitsOf, type Limits } from './wallet-service.ts';
+
+/** What the ledger's routes and jobs share within one runtime. */
+export interface LedgerDeps {
+  limits: Limits;
+  payments: Payments;
+  /** Set when the sandbox provider is in use: its checkout pages are served. */
+  sandbox: SandboxProvider | undefined;
+  gauges: ReconcileGauges;
+}
+
+// Outside production an unset secret falls back to this one, so the quick start works offline;
+// production refuses to start without PAYMENT_WEBHOOK_SECRET (see config.ts).
+const DEVELOPMENT_WEBHOOK_SECRET = 'sandbox-webhook-secret-for-local-development';
+
+export function publicBaseUrl(config: Pick<Config, 'PUBLIC_URL' | 'HOST' | 'PORT'>): string {
+  return (config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, '');
+}
+
+export function createProvider(config: Config, now: () => Date = () => new Date()): PaymentProvider {
+  // PAYMENT_PROVIDER only admits `sandbox` today; a real provider plugs in here.
+  return new SandboxProvider({
+    secret: config.PAYMENT_WEBHOOK_SECRET ?? DEVELOPMENT_WEBHOOK_SECRET,
+    baseUrl: publicBaseUrl(config),
+    toleranceSeconds: config.PAYMENT_WEBHOOK_TOLERANCE_SECONDS,
+    now,
+  });
+}
+
+const built = new WeakMap<PlatformContext, LedgerDeps>();
+
+/** The ledger dependencies of one runtime, built on first use. */
+export function ledgerDeps(ctx: PlatformContext): LedgerDeps {
+  const existing = built.get(ctx);
+  if (existing) return existing;
+  const limits = limitsOf(ctx.config);
+  const provider = createProvider(ctx.config);
+  const deps: LedgerDeps = {
+    limits,
+    payments: new Payments({
+      db: ctx.db,
+      limits,
+      provider,
+      providers: new Map([[provider.name, provider]]),
+      now: () => new Date(),
+    }),
+    sandbox: provider instanceof SandboxProvider ? provider : undefined,
+    gauges: new ReconcileGauges(ctx.metrics.registry),
+  };
+  built.set(ctx, deps);
+  return deps;
+}

@@ -1,0 +1,67 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../../../platform/db/tx.ts';
+import { ledgerPaymentEvents, ledgerPayments } from '../tables.ts';
+
+export type PaymentRow = typeof ledgerPayments.$inferSelect;
+
+export async function insertPayment(db: Db, p: typeof ledgerPayments.$inferInsert): Promise<PaymentRow> {
+  const [row] = await db.insert(ledgerPayments).values(p).returning();
+  if (!row) throw new Error('payment insert returned nothing');
+  return row;
+}
+
+export async function getPayment(db: Db, id: string): Promise<PaymentRow | undefined> {
+  const [row] = await db.select().from(ledgerPayments).where(eq(ledgerPayments.id, id));
+  return row;
+}
+
+/** The payment a provider event is about, locked so its events apply one at a time. */
+export async function lockPaymentByProviderId(
+  db: Db,
+  provider: string,
+  providerPaymentId: string,
+): Promise<PaymentRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(ledgerPayments)
+    .where(and(eq(ledgerPayments.provider, provider), eq(ledgerPayments.providerPaymentId, providerPaymentId)))
+    .for('update');
+  return row;
+}
+
+export async function settlePayment(
+  db: Db,
+  id: string,
+  change: { status: 'succeeded' | 'failed'; transferId?: string; failureReason?: string | null },
+): Promise<void> {
+  await db
+    .update(ledgerPayments)
+    .set({
+      status: change.status,
+      ...(change.transferId ? { transferId: change.transferId } : {}),
+      failureReason: change.failureReason ?? null,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(ledgerPayments.id, id), eq(ledgerPayments.status, 'pending')));
+}
+
+export async function providerEventSeen(db: Db, provider: string, eventId: string): Promise<boolean> {
+  const rows = await db
+    .select({ eventId: ledgerPaymentEvents.eventId })
+    .from(ledgerPaymentEvents)
+    .where(and(eq(ledgerPaymentEvents.provider, provider), eq(ledgerPaymentEvents.eventId, eventId)));
+  return rows.length > 0;
+}
+
+/** Records a processed provider event; false when this event id was already recorded. */
+export async function recordProviderEvent(
+  db: Db,
+  e: { provider: string; eventId: string; paymentId: string; type: string; outcome: string },
+): Promise<boolean> {
+  const rows = await db
+    .insert(ledgerPaymentEvents)
+    .values(e)
+    .onConflictDoNothing()
+    .returning({ eventId: ledgerPaymentEvents.eventId });
+  return rows.length > 0;
+}

@@ -1,0 +1,117 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { NotFoundError } from '../../../platform/http/errors.ts';
+import type { PlatformContext } from '../../../platform/module.ts';
+import { ledgerDeps } from '../deps.ts';
+import { guard } from '../identity-port.ts';
+import { WebhookParams, WebhookReply } from '../schemas.ts';
+
+const CheckoutParams = Type.Object(
+  { token: Type.String({ pattern: '^[0-9a-f]{32}-[1-9][0-9]{0,18}\\.[0-9a-f]{24}$' }) },
+  { additionalProperties: false },
+);
+const CheckoutAction = Type.Object(
+  { token: CheckoutParams.properties.token, action: Type.Union([Type.Literal('complete'), Type.Literal('fail')]) },
+  { additionalProperties: false },
+);
+const Html = Type.String({ description: 'An HTML page' });
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+
+const page = (title: string, body: string) =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
+  `<body style="font-family:sans-serif;max-width:32rem;margin:3rem auto">${body}</body></html>`;
+
+/**
+ * Provider callbacks, and the sandbox provider's checkout pages. Webhook bodies are kept as the
+ * exact text received: the signature covers those bytes, not a re-serialised object.
+ */
+export const paymentRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> = async (app, { ctx }) => {
+  const deps = ledgerDeps(ctx);
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  app.post(
+    '/api/payments/webhooks/:provider',
+    {
+      ...guard('public'),
+      schema: {
+        tags: ['payments'],
+        summary: 'Payment provider callback',
+        description:
+          'Signed by the provider (the sandbox: `Sandbox-Signature: t=<unix>,v1=<HMAC-SHA256 hex of "<t>.<body>">`). ' +
+          'A bad signature or a timestamp older than 5 minutes is refused with nothing written; an event id already ' +
+          'processed is acknowledged and ignored.',
+        params: WebhookParams,
+        body: Type.String({ description: 'The raw event, as signed' }),
+        response: { 200: WebhookReply },
+      },
+    },
+    async (request) => ({
+      received: true,
+      outcome: await deps.payments.handleWebhook(request.params.provider, request.body, request.headers),
+    }),
+  );
+
+  const sandbox = deps.sandbox;
+  if (!sandbox) return;
+
+  app.get(
+    '/api/payments/sandbox/checkout/:token',
+    {
+      ...guard('public'),
+      schema: {
+        tags: ['payments'],
+        summary: 'Sandbox checkout page',
+        description: 'Where a sandbox deposit is paid or declined; either button makes the sandbox send its webhook.',
+        params: CheckoutParams,
+        response: { 200: Html },
+      },
+    },
+    async (request, reply) => {
+      const checkout = sandbox.openCheckout(request.params.token);
+      if (!checkout) throw new NotFoundError('Checkout');
+      const base = `/api/payments/sandbox/checkout/${request.params.token}`;
+      const coins = `${checkout.amount / 100n}.${String(checkout.amount % 100n).padStart(2, '0')}`;
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(
+          page(
+            'Sandbox checkout',
+            `<h1>Sandbox checkout</h1><p>Deposit of <strong>${coins} coins</strong> ` +
+              `(payment ${escapeHtml(checkout.providerPaymentId)}). No real money moves.</p>` +
+              `<form method="post" action="${base}/complete"><button>Pay</button></form>` +
+              `<form method="post" action="${base}/fail"><button>Decline</button></form>`,
+          ),
+        );
+    },
+  );
+
+  app.post(
+    '/api/payments/sandbox/checkout/:token/:action',
+    {
+      ...guard('public'),
+      schema: {
+        tags: ['payments'],
+        summary: 'Complete or decline a sandbox checkout',
+        params: CheckoutAction,
+        response: { 200: Html },
+      },
+    },
+    async (request, reply) => {
+      const checkout = sandbox.openCheckout(request.params.token);
+      if (!checkout) throw new NotFoundError('Checkout');
+      const type = request.params.action === 'complete' ? 'deposit.succeeded' : 'deposit.failed';
+      const hook = sandbox.simulate(checkout.providerPaymentId, type, checkout.amount);
+      const outcome = await deps.payments.handleWebhook(sandbox.name, hook.rawBody, hook.headers);
+      const text =
+        outcome === 'applied'
+          ? type === 'deposit.succeeded'
+            ? 'Payment complete: the coins are in your wallet.'
+            : 'Payment declined: nothing was charged.'
+          : 'This payment was already settled.';
+      return reply.type('text/html; charset=utf-8').send(page('Sandbox checkout', `<p>${text}</p>`));
+    },
+  );
+};
