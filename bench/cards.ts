@@ -1,0 +1,201 @@
+/**
+ * Cards on PostgreSQL: `GET /api/cards` (a filtered page) and `GET /api/cards/search` req/s and
+ * p99 beside `/health/live`, in one run against one server process, each both as repeated
+ * requests (served from the catalogue cache) and as ever-different ones (every request misses the
+ * cache and runs its SQL); then pack draws per second of the pure draw function.
+ *
+ *   npm run bench:cards                          # 5 s per target
+ *   BENCH_SECONDS=3 TEST_DATABASE_URL=postgres://… npm run bench:cards
+ *
+ * A scratch database with the demo catalogue (6 sets, 330 cards) is created on the server and
+ * dropped afterwards. The server runs as `npm start` would, in its own process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import pino from 'pino';
+import { loadConfig } from '../src/config.ts';
+import { drawPack } from '../src/modules/cards/draw.ts';
+import { sampleDropTable } from '../src/modules/cards/sample-table.ts';
+import { demoCatalogSeeder } from '../src/modules/cards/seed.ts';
+import { modules } from '../src/modules/index.ts';
+import { runSeeds } from '../src/platform/db/seed.ts';
+import { createRuntime } from '../src/platform/runtime.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SERVER_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const CONNECTIONS = 32;
+const DB_CONNECTIONS = 16;
+const DRAWS = 20_000;
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const FILTERED = '/api/cards?rarity=rare&rarity=epic&element=fire&sort=price&limit=20';
+const SEARCHES = ['embr drak', 'frost wyrm', 'serpnt', 'shadow oracle', 'thunder titan', 'glacier', 'phoenx', 'golem'];
+
+function withDatabase(url: string, name: string) {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function admin(statement: string) {
+  const c = new pg.Client({ connectionString: SERVER_URL });
+  await c.connect();
+  try {
+    await c.query(statement);
+  } finally {
+    await c.end();
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const serverEnv = (databaseUrl: string, port: number) => ({
+  ...process.env,
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'warn',
+  DATABASE_URL: databaseUrl,
+  HOST: '127.0.0.1',
+  PORT: String(port),
+  JWT_SECRET: randomBytes(32).toString('hex'),
+  PAYMENT_WEBHOOK_SECRET: randomBytes(32).toString('hex'),
+  DB_POOL_SIZE: String(DB_CONNECTIONS),
+  RATE_LIMIT_MAX: '100000000',
+  SEED_DEMO: 'false',
+});
+
+async function waitUntilLive(base: string, child: ChildProcess) {
+  for (let i = 0; i < 600; i += 1) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    const live = await fetch(`${base}/health/live`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (live) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not start');
+}
+
+interface Figures {
+  target: string;
+  perSecond: number;
+  p99: number;
+  failed: number;
+}
+
+/** Requests/s and p99 for the paths `pathOf(n)` gives the n-th request. */
+async function measure(base: string, target: string, pathOf: (n: number) => string, seconds: number): Promise<Figures> {
+  let n = 0;
+  const result = await autocannon({
+    url: base,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: pathOf(n++) }) }],
+  });
+  return {
+    target,
+    perSecond: result['2xx'] / seconds,
+    p99: result.latency.p99,
+    failed: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+/** Every request a different page or query (the cache keys differ), so each one runs its SQL. */
+const uncachedFilter = (n: number) => `${FILTERED}&priceMin=${n % 1_000_000}`;
+const uncachedSearch = (n: number) => {
+  // Trailing spaces change the cache key but not the search; the limit varies too.
+  const q = `${SEARCHES[n % SEARCHES.length] ?? 'drake'}${' '.repeat(Math.floor(n / SEARCHES.length) % 80)}`;
+  return `/api/cards/search?q=${encodeURIComponent(q)}&limit=${1 + (Math.floor(n / 640) % 50)}`;
+};
+
+function drawRate() {
+  const table = sampleDropTable({ capped: { mythic: 1000 } });
+  const supply = Object.fromEntries(table.pool.filter((c) => c.maxSupply !== null).map((c) => [c.cardId, 1000]));
+  const seed = randomBytes(32).toString('hex');
+  for (let i = 0; i < 2000; i++)
+    drawPack({ serverSeed: seed, clientSeed: 'warm', nonce: i, table, pityCounter: 0, supply });
+  const started = process.hrtime.bigint();
+  let pulls = 0;
+  for (let i = 0; i < DRAWS; i++) {
+    pulls += drawPack({ serverSeed: seed, clientSeed: 'bench', nonce: i, table, pityCounter: i % 10, supply }).pulls
+      .length;
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { packsPerSecond: DRAWS / seconds, pullsPerSecond: pulls / seconds, usPerPack: (seconds / DRAWS) * 1e6 };
+}
+
+async function main() {
+  const name = `bench_cards_${randomBytes(6).toString('hex')}`;
+  await admin(`CREATE DATABASE ${name}`);
+  const databaseUrl = withDatabase(SERVER_URL, name);
+  let child: ChildProcess | undefined;
+  const setup = await createRuntime(loadConfig({ ...serverEnv(databaseUrl, 0), RUN_WORKERS: 'false' }), {
+    role: 'worker',
+    modules,
+    migrate: true,
+    logger: pino({ level: 'warn' }),
+  });
+  try {
+    await runSeeds(setup.ctx.db, [demoCatalogSeeder], { demo: true });
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      stdio: 'ignore',
+      env: serverEnv(databaseUrl, port),
+    });
+    await waitUntilLive(base, child);
+
+    const targets: [string, (n: number) => string][] = [
+      ['GET /health/live', () => '/health/live'],
+      ['GET /api/cards filtered, cached', () => FILTERED],
+      ['GET /api/cards filtered, uncached', uncachedFilter],
+      ['GET /api/cards/search, cached', (n) => `/api/cards/search?q=${encodeURIComponent(SEARCHES[n % 4] ?? '')}`],
+      ['GET /api/cards/search, uncached', uncachedSearch],
+    ];
+    // Warm-up: JIT, connection pools, prepared plans.
+    for (const [target, pathOf] of targets) await measure(base, target, pathOf, 1);
+    const rows: Figures[] = [];
+    for (const [target, pathOf] of targets) rows.push(await measure(base, target, pathOf, SECONDS));
+    const draws = drawRate();
+
+    process.stdout.write(
+      `\nCards on PostgreSQL (demo catalogue: 330 cards; ${SECONDS} s per target, ${CONNECTIONS} connections, ` +
+        `server pool ${DB_CONNECTIONS}, Node ${process.version})\n\n`,
+    );
+    process.stdout.write(
+      `${'target'.padEnd(36)}${'req/s'.padStart(9)}${'p99 ms'.padStart(9)}${'failed'.padStart(9)}\n`,
+    );
+    for (const r of rows) {
+      process.stdout.write(
+        `${r.target.padEnd(36)}${r.perSecond.toFixed(0).padStart(9)}${String(r.p99).padStart(9)}` +
+          `${String(r.failed).padStart(9)}\n`,
+      );
+    }
+    process.stdout.write(
+      `\nPack draws (pure drawPack, 5 slots, 146-card pool, pity rule, capped mythics; ${DRAWS} packs):\n` +
+        `  ${draws.packsPerSecond.toFixed(0)} packs/s, ${draws.pullsPerSecond.toFixed(0)} pulls/s, ` +
+        `${draws.usPerPack.toFixed(1)} µs per pack\n`,
+    );
+    if (rows.some((r) => r.failed > 0)) process.exitCode = 1;
+  } finally {
+    child?.kill('SIGTERM');
+    await setup.stop();
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
+await main();

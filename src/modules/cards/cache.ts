@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import type { Cache } from '../../platform/cache/cache.ts';
+
+/** Every cached catalogue read lives under this prefix; admin changes drop the whole family. */
+export const CATALOG_PREFIX = 'catalog:';
+export const PACKS_PREFIX = `${CATALOG_PREFIX}packs:`;
+const TTL_MS = 60_000;
+
+/** A response body ready to send, with its entity tag. */
+export interface CachedJson {
+  body: string;
+  etag: string;
+}
+
+export const etagOf = (body: string | Buffer) =>
+  `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+
+/**
+ * JSON as the response schema would write it: bigint quantities become plain integers. They stay
+ * far below 2^53 here (prices, print runs, supplies); a larger one is refused rather than rounded.
+ */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v !== 'bigint') return v;
+    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new RangeError('integer too large for a cached JSON body');
+    }
+    return Number(v);
+  });
+}
+
+/** A body that is not cached, in the same shape as a cached one. */
+export function freshJson(value: unknown): CachedJson {
+  const body = toJson(value);
+  return { body, etag: etagOf(body) };
+}
+
+/** Reads a cached body or produces, stores and returns it. */
+export async function cachedJson(cache: Cache, key: string, produce: () => Promise<unknown>): Promise<CachedJson> {
+  const hit = await cache.get<CachedJson>(key);
+  if (hit) return hit;
+  const entry = freshJson(await produce());
+  await cache.set(key, entry, TTL_MS);
+  return entry;
+}
+
+export const invalidateCatalog = (cache: Cache) => cache.deletePrefix(CATALOG_PREFIX);
+export const invalidatePacks = (cache: Cache) => cache.deletePrefix(PACKS_PREFIX);
+
+/** A stable cache key for a query object (key order does not matter). */
+export function queryKey(prefix: string, query: Record<string, unknown>): string {
+  const parts = Object.keys(query)
+    .filter((k) => query[k] !== undefined)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(query[k])}`);
+  return `${prefix}${createHash('sha256').update(parts.join('&')).digest('base64url')}`;
+}
+
+/**
+ * The module's view of the shared cache: its keys carry the module and database name, so several
+ * databases behind one Redis (test runs, side-by-side installs) never read each other's catalogue.
+ */
+export function scopedCache(cache: Cache, scope: string): Cache {
+  const prefix = `cards:${scope}:`;
+  return {
+    get: (key) => cache.get(prefix + key),
+    set: (key, value, ttlMs) => cache.set(prefix + key, value, ttlMs),
+    delete: (key) => cache.delete(prefix + key),
+    deletePrefix: (p) => cache.deletePrefix(prefix + p),
+    close: async () => {},
+  };
+}

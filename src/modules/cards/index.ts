@@ -1,0 +1,18 @@
+import type { ModuleDefinition } from '../../platform/module.ts';
+import { cardsRoutes } from './routes.ts';
+import { demoCatalogSeeder, demoCollectionsSeeder } from './seed.ts';
+
+/*
+ * The cards module's face: catalogue, packs, verifiable openings, upgrades and collections. Card
+ * ownership is a ledger balance: each variant is a ledger asset (`CARD:<variant id>`), each pack
+ * product's sealed pack too (`PACK:<product id>`).
+ */
+export { CARDS_EVENTS } from './open-service.ts';
+export { RARITIES, VARIANTS, variantAssetCode, type Rarity, type Variant } from './rarity.ts';
+export { cardHoldings, type Holding } from './holdings.ts';
+
+export const cardsModule: ModuleDefinition = {
+  name: 'cards',
+  routes: cardsRoutes,
+  seeds: [demoCatalogSeeder, demoCollectionsSeeder],
+};

@@ -1,0 +1,110 @@
+// Shared by this module's tests: an app without background workers, an admin, a small catalogue
+// and ledger grants (coins from the payment gateway, cards and packs from the mint).
+import type { LightMyRequestResponse } from 'fastify';
+import { expect } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
+import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
+import type { Db } from '../../platform/db/tx.ts';
+import { addMinted } from './pack-repo.ts';
+import { COIN, SYSTEM_ACCOUNTS, balances, ensureWallet, transfer, walletAccountId } from './ports.ts';
+import type { Rarity } from './rarity.ts';
+import { variantsOf } from './repo.ts';
+
+export const QUIET_ENV = { RUN_WORKERS: 'false', RATE_LIMIT_MAX: '100000' };
+
+export function startCardsApp(): Promise<TestApp> {
+  return createTestApp({ env: QUIET_ENV });
+}
+
+export const auth = (u: CreatedTestUser) => ({ authorization: `Bearer ${u.token}` });
+
+/** Fails with the body when the status differs: a failing test shows the problem's `code`. */
+export function expectStatus(res: LightMyRequestResponse, status: number) {
+  expect(res.statusCode, res.body).toBe(status);
+  return res;
+}
+
+export async function grantCoins(db: Db, userId: string, amount: bigint): Promise<void> {
+  const wallet = await ensureWallet(db, userId);
+  await transfer(db, {
+    kind: 'test.grant',
+    legs: [{ from: SYSTEM_ACCOUNTS.gateway, to: wallet, asset: COIN, amount }],
+  });
+}
+
+/** Mints copies of a card's variant straight to a user, counting them against the print run. */
+export async function grantCard(db: Db, userId: string, cardId: string, copies: bigint, level = 0): Promise<string> {
+  const variant = (await variantsOf(db, [cardId])).find((v) => v.level === level);
+  if (!variant) throw new Error('no such variant');
+  if (!(await addMinted(db, variant.id, copies))) throw new Error('print run exhausted');
+  const wallet = await ensureWallet(db, userId);
+  await transfer(db, {
+    kind: 'test.grant',
+    legs: [{ from: SYSTEM_ACCOUNTS.mint, to: wallet, asset: variant.asset, amount: copies }],
+  });
+  return variant.asset;
+}
+
+export async function balanceOf(db: Db, userId: string, asset: string): Promise<bigint> {
+  const [row] = await balances(db, walletAccountId(userId), asset);
+  return row?.total ?? 0n;
+}
+
+export interface CardSpec {
+  name: string;
+  rarity: Rarity;
+  element?: string;
+  price?: number;
+  maxSupply?: number | null;
+  maxLevel?: number;
+  text?: string;
+}
+
+/** Creates a set and its cards through the admin API; returns their ids by name. */
+export async function createCatalog(
+  t: TestApp,
+  admin: CreatedTestUser,
+  set: { code: string; name: string; releaseDate?: string },
+  cards: CardSpec[],
+) {
+  const s = expectStatus(
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/sets',
+      headers: auth(admin),
+      payload: { releaseDate: '2025-01-01', ...set },
+    }),
+    201,
+  ).json<{ id: string }>();
+  const ids = new Map<string, string>();
+  let number = 1;
+  for (const c of cards) {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/cards',
+      headers: auth(admin),
+      payload: {
+        setId: s.id,
+        number: number++,
+        name: c.name,
+        rarity: c.rarity,
+        element: c.element ?? 'fire',
+        price: c.price ?? 100,
+        text: c.text ?? '',
+        ...(c.maxSupply === undefined ? {} : { maxSupply: c.maxSupply }),
+        ...(c.maxLevel === undefined ? {} : { maxLevel: c.maxLevel }),
+      },
+    });
+    ids.set(c.name, expectStatus(res, 201).json<{ id: string }>().id);
+  }
+  return { setId: s.id, ids };
+}
+
+export async function createPack(t: TestApp, admin: CreatedTestUser, body: Record<string, unknown>) {
+  return expectStatus(
+    await t.app.inject({ method: 'POST', url: '/api/packs', headers: auth(admin), payload: body }),
+    201,
+  ).json<{ id: string; asset: string; dropTableHash: string }>();
+}
+
+export { createTestUser, type CreatedTestUser, type TestApp };
