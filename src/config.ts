@@ -2,6 +2,8 @@ import { envSchema } from 'env-schema';
 import addFormats from 'ajv-formats';
 import { Type, type Static } from 'typebox';
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 /**
  * Every environment variable the service reads. Documented one by one in `.env.example`.
  * Anything not listed here is ignored.
@@ -13,10 +15,7 @@ const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
   PUBLIC_URL: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://' })),
-  LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-    { default: 'info' },
-  ),
+  LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info' }),
   DATABASE_URL: Type.Optional(Type.String({ format: 'uri', pattern: '^postgres(ql)?://[^\\s]+$' })),
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
   DB_POOL_SIZE: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
@@ -38,6 +37,37 @@ const ConfigSchema = Type.Object({
   WS_HEARTBEAT_MS: Type.Integer({ default: 30_000, minimum: 100 }),
   WS_MAX_BUFFERED_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
+  // Identity: refresh-token lifetimes, how long a verified session/ban state is cached per token.
+  REFRESH_IDLE_TTL_SECONDS: Type.Integer({ default: 604_800, minimum: 300 }),
+  REFRESH_ABSOLUTE_TTL_SECONDS: Type.Integer({ default: 2_592_000, minimum: 3600 }),
+  PRINCIPAL_CACHE_TTL_MS: Type.Integer({ default: 30_000, minimum: 100, maximum: 300_000 }),
+  // Password hashing (argon2id): these are floors (OWASP), raise them, never lower them.
+  ARGON2_MEMORY_KIB: Type.Integer({ default: 19_456, minimum: 19_456 }),
+  ARGON2_TIME_COST: Type.Integer({ default: 2, minimum: 2, maximum: 20 }),
+  ARGON2_PARALLELISM: Type.Integer({ default: 1, minimum: 1, maximum: 16 }),
+  // Brute-force throttling of logins and one-time tokens.
+  AUTH_FREE_FAILURES: Type.Integer({ default: 5, minimum: 1, maximum: 50 }),
+  AUTH_LOCK_AFTER_FAILURES: Type.Integer({ default: 10, minimum: 2, maximum: 100 }),
+  AUTH_LOCK_SECONDS: Type.Integer({ default: 900, minimum: 1, maximum: 86_400 }),
+  AUTH_ACCOUNT_FAILURES_PER_HOUR: Type.Integer({ default: 100, minimum: 1, maximum: 100 }),
+  AUTH_IP_FAILURES_PER_HOUR: Type.Integer({ default: 200, minimum: 1 }),
+  AUTH_MAIL_PER_ADDRESS_PER_HOUR: Type.Integer({ default: 5, minimum: 1 }),
+  AUTH_MAIL_REQUESTS_PER_IP_PER_HOUR: Type.Integer({ default: 30, minimum: 1 }),
+  // Mail: SMTP when set, otherwise stored in the database and logged.
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://[^\\s]+$' })),
+  MAIL_FROM: Type.String({ default: 'ECE Trading Cards <no-reply@ece-trading-cards.localhost>', minLength: 3 }),
+  // Ledger and wallet: amounts are coin minor units (1 coin = 100).
+  LEDGER_MAX_AMOUNT: Type.Integer({ default: 100_000_000, minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+  LEDGER_DAILY_TRANSFER_LIMIT: Type.Integer({ default: 100_000_000, minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+  LEDGER_DAILY_DEPOSIT_LIMIT: Type.Integer({ default: 100_000_000, minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+  LEDGER_DAILY_WITHDRAW_LIMIT: Type.Integer({ default: 50_000_000, minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+  LEDGER_RECONCILE_INTERVAL_SECONDS: Type.Integer({ default: 300, minimum: 10 }),
+  LEDGER_PENDING_SWEEP_SECONDS: Type.Integer({ default: 30, minimum: 1 }),
+  IDEMPOTENCY_TTL_HOURS: Type.Integer({ default: 24, minimum: 24 }),
+  // Payments: the provider money enters and leaves through, and the secret its webhooks are signed with.
+  PAYMENT_PROVIDER: Type.Enum(['sandbox'] as const, { default: 'sandbox' }),
+  PAYMENT_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  PAYMENT_WEBHOOK_TOLERANCE_SECONDS: Type.Integer({ default: 300, minimum: 1, maximum: 3600 }),
 });
 
 type RawConfig = Static<typeof ConfigSchema>;
@@ -61,6 +91,38 @@ const list = (value: string) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+interface SchemaError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/**
+ * One sentence per bad variable. A list of allowed words fails once per word in the schema; the
+ * reader needs the list, not eight "must be equal to constant".
+ */
+function describeErrors(err: unknown): string {
+  const errors = (err as { errors?: SchemaError[] }).errors;
+  if (!Array.isArray(errors)) return (err as Error).message;
+  const byName = new Map<string, { allowed: unknown[]; messages: Set<string> }>();
+  for (const e of errors) {
+    const name = e.instancePath.replace(/^\//, '') || String(e.params.missingProperty ?? 'environment');
+    const entry = byName.get(name) ?? { allowed: [], messages: new Set<string>() };
+    byName.set(name, entry);
+    if (e.keyword === 'const') entry.allowed.push(e.params.allowedValue);
+    else if (e.keyword === 'enum' && Array.isArray(e.params.allowedValues))
+      entry.allowed.push(...e.params.allowedValues);
+    else if (e.keyword !== 'anyOf') entry.messages.add(e.message ?? 'is invalid');
+  }
+  return [...byName]
+    .map(([name, { allowed, messages }]) => {
+      if (allowed.length > 0) messages.add(`must be one of ${allowed.join(', ')}`);
+      return `${name} ${[...messages].join(' and ')}`;
+    })
+    .join('; ');
+}
+
 /**
  * Validates the environment and returns one frozen config. Throws a ConfigError naming every
  * bad variable; `main.ts` turns it into exit code 1.
@@ -81,14 +143,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     });
   } catch (err) {
-    throw new ConfigError(`invalid configuration: ${(err as Error).message.replaceAll('env/', '')}`);
+    throw new ConfigError(`invalid configuration: ${describeErrors(err)}`);
   }
   if (raw.NODE_ENV === 'production' && !raw.JWT_SECRET) {
     throw new ConfigError('invalid configuration: JWT_SECRET is required when NODE_ENV=production');
   }
+  if (raw.NODE_ENV === 'production' && !raw.PAYMENT_WEBHOOK_SECRET) {
+    throw new ConfigError('invalid configuration: PAYMENT_WEBHOOK_SECRET is required when NODE_ENV=production');
+  }
   const previous = list(raw.JWT_PREVIOUS_SECRETS);
   if (previous.some((s) => s.length < 32)) {
     throw new ConfigError('invalid configuration: JWT_PREVIOUS_SECRETS entries must be at least 32 characters');
+  }
+  if (raw.AUTH_LOCK_AFTER_FAILURES <= raw.AUTH_FREE_FAILURES) {
+    throw new ConfigError('invalid configuration: AUTH_LOCK_AFTER_FAILURES must be greater than AUTH_FREE_FAILURES');
+  }
+  if (raw.REFRESH_ABSOLUTE_TTL_SECONDS < raw.REFRESH_IDLE_TTL_SECONDS) {
+    throw new ConfigError(
+      'invalid configuration: REFRESH_ABSOLUTE_TTL_SECONDS must be at least REFRESH_IDLE_TTL_SECONDS',
+    );
   }
   return Object.freeze({
     ...raw,

@@ -1,4 +1,8 @@
 import type { ModuleDefinition } from '../platform/module.ts';
+import { cardsModule } from './cards/index.ts';
+import { identityModule } from './identity/index.ts';
+import { ledgerModule } from './ledger/index.ts';
+import { notificationsModule } from './notifications/index.ts';
 
 /** Every business module, in registration order. */
-export const modules: readonly ModuleDefinition[] = [];
+export const modules: readonly ModuleDefinition[] = [identityModule, notificationsModule, ledgerModule, cardsModule];
