@@ -1,4 +1,5 @@
 // All in one process: API and workers; the embedded database unless DATABASE_URL is set.
+import { modules } from './modules/index.ts';
 import { runProcess } from './platform/process.ts';
 
-await runProcess('all', (config) => ({ migrate: config.embedded, seed: config.embedded }));
+await runProcess('all', modules, (config) => ({ migrate: config.embedded, seed: config.embedded }));

@@ -1,6 +1,6 @@
 import closeWithGrace from 'close-with-grace';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
-import { modules } from '../modules/index.ts';
+import type { ModuleDefinition } from './module.ts';
 import { createRuntime, type RuntimeOptions } from './runtime.ts';
 
 /**
@@ -10,6 +10,7 @@ import { createRuntime, type RuntimeOptions } from './runtime.ts';
  */
 export async function runProcess(
   role: RuntimeOptions['role'],
+  modules: readonly ModuleDefinition[],
   choose: (config: Config) => Pick<RuntimeOptions, 'migrate' | 'seed'>,
 ): Promise<void> {
   let config: Config;
