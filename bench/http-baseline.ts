@@ -1,7 +1,7 @@
 /**
  * HTTP baseline: what the full platform stack (request ids, helmet, CORS, auth, rate limiter,
- * metrics, validation, problem+json) costs against a bare `node:http` server answering the same
- * JSON. Both run in this process; autocannon fires from a worker thread so the load generator does
+ * metrics, response serialisation) costs on `GET /health/live` against a bare `node:http` server
+ * answering the same JSON. Both run in this process; autocannon fires from a worker thread so the load generator does
  * not share their event loop.
  *
  *   npx tsx bench/http-baseline.ts            # 10 s per target
@@ -13,33 +13,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { Type } from 'typebox';
 import { loadConfig } from '../src/config.ts';
 import { modules } from '../src/modules/index.ts';
-import type { ModuleDefinition } from '../src/platform/module.ts';
 import { createRuntime } from '../src/platform/runtime.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
-const HELLO = { hello: 'world' };
-
-/** The same answer as the raw server, through every platform hook a module route gets. */
-const benchModule: ModuleDefinition = {
-  name: 'bench',
-  routes: async (app) => {
-    app.get(
-      '/api/bench/hello',
-      {
-        schema: {
-          tags: ['bench'],
-          summary: 'Constant answer for the HTTP baseline',
-          response: { 200: Type.Object({ hello: Type.String() }) },
-        },
-      },
-      async () => HELLO,
-    );
-  },
-};
+// The same shape of answer as the service's liveness route.
+const HELLO = { status: 'ok' };
 
 async function startRaw(): Promise<{ url: string; server: Server }> {
   const body = JSON.stringify(HELLO);
@@ -102,13 +83,13 @@ const config = loadConfig({
   RATE_LIMIT_MAX: '1000000000',
   SEED_DEMO: 'false',
 });
-const runtime = await createRuntime(config, { role: 'all', modules: [...modules, benchModule], migrate: true });
+const runtime = await createRuntime(config, { role: 'all', modules, migrate: true });
 let exitCode = 0;
 try {
-  const serviceUrl = `${await runtime.listen()}/api/bench/hello`;
+  const serviceUrl = `${await runtime.listen()}/health/live`;
   console.log(`HTTP baseline: ${SECONDS} s per target, ${CONNECTIONS} connections, Node ${process.version}\n`);
   const rawFigures = await measure('raw node:http', raw.url);
-  const serviceFigures = await measure('service GET /api/bench/hello', serviceUrl);
+  const serviceFigures = await measure('service GET /health/live', serviceUrl);
   printTable([rawFigures, serviceFigures]);
   const ratio = serviceFigures.requestsPerSecond / rawFigures.requestsPerSecond;
   console.log(`\nservice/raw throughput: ${ratio.toFixed(2)} (${(ratio * 100).toFixed(0)} %)`);
