@@ -23,7 +23,7 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
-import { createUserForTest } from '../src/modules/identity/index.ts';
+import { createUserForTest } from '../src/modules/identity/testing.ts';
 import { COIN, SYSTEM_ACCOUNTS, ensureWallets, reconcile, transfer } from '../src/modules/ledger/index.ts';
 import { modules } from '../src/modules/index.ts';
 import { createRuntime } from '../src/platform/runtime.ts';

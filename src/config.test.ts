@@ -80,11 +80,27 @@ describe('loadConfig', () => {
   });
 
   it('requires JWT_SECRET in production and seeds no demo data there by default', () => {
-    const production = { NODE_ENV: 'production', JWT_SECRET: SECRET, PAYMENT_WEBHOOK_SECRET: SECRET };
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: SECRET,
+      PAYMENT_WEBHOOK_SECRET: SECRET,
+      PAYMENT_SANDBOX_IN_PRODUCTION: 'true',
+    };
     const { JWT_SECRET: _omitted, ...withoutSecret } = production;
     expect(configErrorOf(withoutSecret).message).toContain('JWT_SECRET is required when NODE_ENV=production');
     const config = loadConfig(production);
     expect(config.SEED_DEMO).toBe(false);
+  });
+
+  it('refuses the sandbox payment provider in production unless explicitly allowed', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: SECRET, PAYMENT_WEBHOOK_SECRET: SECRET };
+    expect(configErrorOf(production).message).toContain('PAYMENT_SANDBOX_IN_PRODUCTION=true');
+    expect(configErrorOf({ ...production, PAYMENT_SANDBOX_IN_PRODUCTION: 'false' }).message).toContain(
+      'PAYMENT_PROVIDER=sandbox',
+    );
+    expect(loadConfig({ ...production, PAYMENT_SANDBOX_IN_PRODUCTION: 'true' }).PAYMENT_PROVIDER).toBe('sandbox');
+    // Outside production the sandbox is the default and needs no opt-in.
+    expect(loadConfig({}).PAYMENT_PROVIDER).toBe('sandbox');
   });
 
   it('returns a frozen object', () => {

@@ -68,6 +68,8 @@ const ConfigSchema = Type.Object({
   PAYMENT_PROVIDER: Type.Enum(['sandbox'] as const, { default: 'sandbox' }),
   PAYMENT_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   PAYMENT_WEBHOOK_TOLERANCE_SECONDS: Type.Integer({ default: 300, minimum: 1, maximum: 3600 }),
+  // The sandbox credits coins for checkouts nobody paid: production must ask for it by name.
+  PAYMENT_SANDBOX_IN_PRODUCTION: Type.Boolean({ default: false }),
 });
 
 type RawConfig = Static<typeof ConfigSchema>;
@@ -150,6 +152,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (raw.NODE_ENV === 'production' && !raw.PAYMENT_WEBHOOK_SECRET) {
     throw new ConfigError('invalid configuration: PAYMENT_WEBHOOK_SECRET is required when NODE_ENV=production');
+  }
+  if (raw.NODE_ENV === 'production' && raw.PAYMENT_PROVIDER === 'sandbox' && !raw.PAYMENT_SANDBOX_IN_PRODUCTION) {
+    throw new ConfigError(
+      'invalid configuration: PAYMENT_PROVIDER=sandbox moves no real money; refused when NODE_ENV=production ' +
+        'unless PAYMENT_SANDBOX_IN_PRODUCTION=true',
+    );
   }
   const previous = list(raw.JWT_PREVIOUS_SECRETS);
   if (previous.some((s) => s.length < 32)) {

@@ -4,7 +4,11 @@ import type { Config } from '../config.ts';
 /** Query parameters whose values never reach a log line. */
 const SECRET_QUERY = /([?&](?:token|access_token|refresh_token|code|password|secret|signature)=)[^&#]*/gi;
 
-export const redactUrl = (url: string) => url.replace(SECRET_QUERY, '$1[REDACTED]');
+/** A checkout link's last segment is its bearer token (the sandbox's pay/decline links carry it). */
+const CHECKOUT_TOKEN = /(\/checkout\/)[^/?#]+/gi;
+
+export const redactUrl = (url: string) =>
+  url.replace(SECRET_QUERY, '$1[REDACTED]').replace(CHECKOUT_TOKEN, '$1[REDACTED]');
 
 /** Paths pino blanks out wherever they appear in a log object. */
 export const REDACT_PATHS = [

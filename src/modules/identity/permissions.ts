@@ -19,6 +19,8 @@ export const PERMISSIONS = {
   'content.moderate': ['moderator', 'admin'],
   /** Read ledger reconciliation and any account's ledger history. */
   'ledger.audit': ['admin'],
+  /** Complete or fail a test-provider payment (moves coins: not part of reading the books). */
+  'payments.settle': ['admin'],
   /** Manage the card catalogue, sets and packs. */
   'catalog.manage': ['admin'],
   /** Halt or resume markets, settle events and campaigns. */

@@ -96,7 +96,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> = 
   app.post(
     '/api/admin/payments/:id/settle',
     {
-      ...guard({ permission: 'ledger.audit' }),
+      ...guard({ permission: 'payments.settle' }),
       schema: {
         tags,
         security,

@@ -4,6 +4,7 @@ import { onPostgres } from '../../../test/helpers/db.ts';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
 import { COIN } from './accounts.ts';
+import { lockOrder } from './legs.ts';
 import { reconcile } from './reconcile.ts';
 import * as ledger from './service.ts';
 import { coins, fund } from './test-support.ts';
@@ -117,6 +118,40 @@ describe.skipIf(!onPostgres)('concurrent value movement on PostgreSQL', () => {
     let total = 0n;
     for (const u of users) total += (await coins(db, u.id)).available;
     expect(total).toBe(40_000n);
+    expect((await reconcile(db)).violations).toEqual([]);
+  });
+
+  it('repeats a transfer that opened its own transaction when PostgreSQL aborts it as a deadlock victim', async () => {
+    const db = t.runtime.ctx.db;
+    const [a, b] = await Promise.all([createTestUser(t), createTestUser(t)]);
+    await fund(db, a.id, 100n);
+    await fund(db, b.id, 1n);
+    const legs = [{ from: a.id, to: b.id, asset: COIN, amount: 10n }];
+    const [first, second] = lockOrder(legs);
+    if (!first || !second) throw new Error('two balances expected');
+    const lockRow = (tx: typeof db, accountId: string) =>
+      tx.execute(sql`SELECT 1 FROM ledger_balances WHERE account_id = ${accountId} AND asset = 'COIN' FOR UPDATE`);
+    const waitingOnLocks = async () =>
+      (
+        await db.execute<{ n: number }>(sql`
+          SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'`)
+      ).rows[0]?.n ?? 0;
+    let moving: Promise<{ ok: boolean; error?: unknown }> | undefined;
+    await db.transaction(async (tx) => {
+      // This side waits long before checking for deadlocks, so the transfer is the one aborted.
+      await tx.execute(sql`SET LOCAL deadlock_timeout = '20s'`);
+      await lockRow(tx, second.accountId);
+      moving = ledger.transfer(db, { kind: 'test.deadlock', legs }).then(
+        () => ({ ok: true }),
+        (error: unknown) => ({ ok: false, error }),
+      );
+      // The transfer holds the first balance and waits for the second; taking the first closes the cycle.
+      await expect.poll(waitingOnLocks, { timeout: 10_000 }).toBeGreaterThan(0);
+      await lockRow(tx, first.accountId);
+    });
+    expect(await moving).toEqual({ ok: true });
+    expect(await coins(db, b.id)).toMatchObject({ available: 11n });
     expect((await reconcile(db)).violations).toEqual([]);
   });
 });

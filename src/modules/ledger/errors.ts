@@ -88,6 +88,12 @@ export class PaymentNotFoundError extends NotFoundError {
   }
 }
 
+export class PaymentNotRegisteredError extends ConflictError {
+  constructor() {
+    super('payment_not_registered', 'The payment provider has not registered this payment yet; retry shortly');
+  }
+}
+
 export class UnknownProviderError extends NotFoundError {
   constructor() {
     super('Payment provider');

@@ -80,6 +80,11 @@ export const ledgerModule: ModuleDefinition = {
     jobs.every(LEDGER_JOBS.reconcile, config.LEDGER_RECONCILE_INTERVAL_SECONDS);
     scheduleIdempotencyPurge(jobs, ctx.db, config.IDEMPOTENCY_TTL_HOURS);
 
+    // The provider is called here, after the payment's transaction committed, never inside it.
+    ctx.events.on(PAYMENT_EVENTS.requested, 'ledger.payments.register', async (event) => {
+      await deps.payments.register((event.payload as { paymentId: string }).paymentId);
+    });
+
     // Live updates on the user's private channel; durable notifications are the notifications module's.
     for (const type of [WALLET_EVENTS.transferReceived, PAYMENT_EVENTS.settled]) {
       ctx.events.on(type, 'ledger.realtime', async (event) => {

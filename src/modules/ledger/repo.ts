@@ -283,6 +283,14 @@ export async function addDailyUsage(db: Db, accountId: string, kind: string, amo
   return r.rows[0]?.amount ?? amount;
 }
 
+/** What the account has used of `kind` today (UTC), without locking or counting anything. */
+export async function dailyUsage(db: Db, accountId: string, kind: string): Promise<bigint> {
+  const r = await db.execute<{ amount: bigint }>(sql`
+    SELECT amount FROM ledger_daily_usage
+    WHERE account_id = ${accountId} AND kind = ${kind} AND day = (now() AT TIME ZONE 'UTC')::date`);
+  return BigInt(r.rows[0]?.amount ?? 0n);
+}
+
 export type BalanceRow = {
   asset: string;
   available: bigint;

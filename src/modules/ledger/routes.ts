@@ -129,8 +129,8 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> =
         security,
         summary: 'Start a deposit',
         description: movingDoc(
-          'Creates a payment with the payment provider and returns its checkout link; coins are credited when ' +
-            'the provider confirms it.',
+          'Opens a payment and returns its checkout link; the payment provider registers it right after. Coins ' +
+            'are credited when the provider confirms it; only completed deposits count against the daily limit.',
         ),
         headers: IdempotencyHeaders,
         body: AmountBody,

@@ -1,6 +1,7 @@
 import { uuidv7 } from 'uuidv7';
 import { auditInsertSql, type AuditActor, type RequestOrigin } from '../../platform/audit/index.ts';
-import { withTransaction, type Db } from '../../platform/db/tx.ts';
+import { isTransaction, type Db } from '../../platform/db/tx.ts';
+import { withRetryableTransaction } from '../../platform/http/idempotency.ts';
 import { ASSET_CODE, TRANSFER_KIND, walletAccountId } from './accounts.ts';
 import {
   InsufficientFundsError,
@@ -94,8 +95,10 @@ function checkInput(input: TransferInput) {
 /**
  * Locks every balance the legs touch (in the global order) and returns them, creating the ones that
  * do not exist yet only when the movement is otherwise possible, so a refused transfer writes
- * nothing. Creating rows locks them after the others; the rare cycle that can cause is retried by
- * the caller's transaction runner.
+ * nothing. Creating rows locks them after the others; the rare deadlock that can cause aborts the
+ * transaction: a movement that opened its own is retried (see `inOwnOrCallerTransaction`), one in a
+ * caller's transaction fails with it and is the caller's runner's to retry (runIdempotent and
+ * withRetryableTransaction do).
  */
 async function lockFor(tx: Db, phase: Phase, legs: readonly Leg[]): Promise<Map<string, BalanceState>> {
   const keys = lockOrder(legs);
@@ -129,6 +132,14 @@ async function lockFor(tx: Db, phase: Phase, legs: readonly Leg[]): Promise<Map<
   return locked;
 }
 
+/**
+ * Joins the caller's transaction unchanged; otherwise opens one that is repeated when PostgreSQL
+ * aborts it as a deadlock or serialization victim (the attempt rolled back, so repeating is safe).
+ */
+function inOwnOrCallerTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+  return isTransaction(db) ? fn(db) : withRetryableTransaction(db, fn);
+}
+
 function throwIfShort(plan: ReturnType<typeof planPhase>) {
   if (plan.shortfall) {
     throw new InsufficientFundsError(plan.shortfall.asset, plan.shortfall.available, plan.shortfall.requested);
@@ -152,12 +163,12 @@ function auditRow(audit: MovementAudit, action: string, transferId: string, legs
 
 /**
  * Moves value: all legs apply in order inside `db`'s transaction (joined, or opened when `db` is
- * the pool), or none do. A leg that would take a user or escrow balance below zero refuses the
+ * the pool, and then retried on deadlock), or none do. A leg that would take a user or escrow balance below zero refuses the
  * whole batch with `insufficient_funds` before anything is written.
  */
 export async function transfer(db: Db, input: TransferInput): Promise<TransferResult> {
   checkInput(input);
-  return withTransaction(db, async (tx) => {
+  return inOwnOrCallerTransaction(db, async (tx) => {
     const id = input.id ?? uuidv7();
     const phase = input.pending ? 'pending' : 'posted';
     const plan = throwIfShort(planPhase(phase, input.legs, await lockFor(tx, phase, input.legs)));
@@ -216,7 +227,7 @@ async function resolvePending(
   audit: MovementAudit,
   opts: { allowExpired: boolean },
 ): Promise<TransferResult> {
-  return withTransaction(db, async (tx) => {
+  return inOwnOrCallerTransaction(db, async (tx) => {
     const t = await repo.getTransfer(tx, transferId, { lock: true });
     if (!t) throw new TransferNotFoundError();
     if (t.status !== 'pending') throw new TransferNotPendingError(t.id, t.status);

@@ -185,7 +185,8 @@ export const ledgerPayments = pgTable(
     userId: uuid('user_id').notNull(),
     direction: text('direction', { enum: ['deposit', 'payout'] }).notNull(),
     provider: text('provider').notNull(),
-    providerPaymentId: text('provider_payment_id').notNull(),
+    // Null until the provider has registered the payment (after the creating transaction commits).
+    providerPaymentId: text('provider_payment_id'),
     amount: bigint('amount', { mode: 'bigint' }).notNull(),
     status: text('status', { enum: ['pending', 'succeeded', 'failed'] }).notNull(),
     transferId: uuid('transfer_id').references(() => ledgerTransfers.id),

@@ -59,6 +59,32 @@ export async function useDailyAllowance(
   if (used > limit) throw new DailyLimitError(kind, limit, used - amount);
 }
 
+/**
+ * Refuses `amount` when, added to what the user has used of `kind` today, it would pass the limit;
+ * counts nothing (for amounts counted only once they happen, with `countDailyUsage`).
+ */
+export async function checkDailyAllowance(
+  db: Db,
+  limits: Limits,
+  userId: string,
+  kind: keyof Limits['daily'],
+  amount: bigint,
+): Promise<void> {
+  const used = await repo.dailyUsage(db, walletAccountId(userId), kind);
+  const limit = limits.daily[kind];
+  if (used + amount > limit) throw new DailyLimitError(kind, limit, used);
+}
+
+/** Counts an amount that has happened against today's usage, refusing nothing. */
+export async function countDailyUsage(
+  tx: Db,
+  userId: string,
+  kind: keyof Limits['daily'],
+  amount: bigint,
+): Promise<void> {
+  await repo.addDailyUsage(tx, walletAccountId(userId), kind, amount);
+}
+
 export async function coinBalance(db: Db, userId: string) {
   const [row] = await ledger.balances(db, walletAccountId(userId), COIN);
   return row ?? { asset: COIN, available: 0n, held: 0n, total: 0n };

@@ -2,6 +2,7 @@ import { withTransaction } from '../../platform/db/tx.ts';
 import type { ModuleDefinition } from '../../platform/module.ts';
 import { mailerFor } from '../../platform/mail/index.ts';
 import { IDENTITY_EVENTS } from '../identity/index.ts';
+import { registerLedgerNotifications } from './ledger-events.ts';
 import { deleteNotificationsOf } from './repo.ts';
 import { notificationRoutes } from './routes.ts';
 import {
@@ -27,6 +28,7 @@ export const notificationsModule: ModuleDefinition = {
       // The event id doubles as the notification id, so a redelivered request notifies once.
       await withTransaction(ctx.db, (tx) => notify(tx, event.payload as NotifyInput, { id: event.id }));
     });
+    registerLedgerNotifications(ctx);
     ctx.events.on(IDENTITY_EVENTS.userDeleted, 'notifications.erase', async (event) => {
       await deleteNotificationsOf(ctx.db, (event.payload as { userId: string }).userId);
     });

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../../test/helpers/app.ts';
 import { withTransaction } from '../../platform/db/tx.ts';
 import { userChannel } from '../../platform/realtime/ws.ts';
-import { createUserForTest, type TestUser } from '../identity/index.ts';
-import { drainOutbox, json, mailCount, startIdentityApp } from '../identity/test-support.ts';
+import { json } from '../../../test/helpers/http.ts';
+import { drainOutbox, mailCount } from '../../../test/helpers/outbox.ts';
+import { createUserForTest, startIdentityApp, type TestUser } from '../identity/testing.ts';
 import { notify, NOTIFICATION_REQUESTED, requestNotification } from './index.ts';
 import { listNotifications } from './repo.ts';
 

@@ -32,9 +32,16 @@ async function withdraw(user: CreatedTestUser, amount: number) {
   return t.app.inject({ method: 'POST', url: '/api/wallet/withdraw', headers: auth(user), payload: { amount } });
 }
 
+/** Delivers committed outbox events here (workers are off), as the dispatcher would after commit. */
+async function drainOutbox() {
+  while ((await t.runtime.dispatcher.runOnce()) > 0);
+}
+
+/** The provider's id for a payment, once the provider has registered it. */
 async function providerId(paymentId: string) {
+  await drainOutbox();
   const p = await getPayment(t.runtime.ctx.db, paymentId);
-  if (!p) throw new Error('no payment');
+  if (!p?.providerPaymentId) throw new Error('no registered payment');
   return p.providerPaymentId;
 }
 
@@ -74,6 +81,19 @@ describe('deposits through the sandbox provider', () => {
     expect((await coins(t.runtime.ctx.db, user.id)).available).toBe(5000n);
     expect(await getPayment(t.runtime.ctx.db, payment.id)).toMatchObject({ status: 'succeeded' });
     await booksBalanced();
+  });
+
+  it('answers with the checkout link at once and registers the payment with the provider after commit', async () => {
+    const user = await createTestUser(t);
+    const payment = await deposit(user, 600);
+    expect(payment.checkoutUrl).toContain('/api/payments/sandbox/checkout/');
+    expect(await getPayment(t.runtime.ctx.db, payment.id)).toMatchObject({ providerPaymentId: null });
+    await drainOutbox();
+    expect(await getPayment(t.runtime.ctx.db, payment.id)).toMatchObject({
+      status: 'pending',
+      providerPaymentId: `sbx_dep_${payment.id}`,
+      checkoutUrl: payment.checkoutUrl,
+    });
   });
 
   it('refuses forged checkout links', async () => {
@@ -206,6 +226,11 @@ describe('withdrawals', () => {
 });
 
 describe('POST /api/admin/payments/:id/settle', () => {
+  it('is guarded by its own permission, not by the read-only audit one', () => {
+    const route = t.app.routeCatalog.find((r) => r.url === '/api/admin/payments/:id/settle');
+    expect(route?.config?.access).toEqual({ permission: 'payments.settle' });
+  });
+
   it('lets an admin settle a test payment, audited, and nobody else', async () => {
     const user = await createTestUser(t);
     const admin = await createTestUser(t, { role: 'admin' });

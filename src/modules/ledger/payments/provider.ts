@@ -14,8 +14,6 @@ export interface DepositRequest {
 
 export interface DepositCreated {
   providerPaymentId: string;
-  /** Where the payer goes to pay. */
-  checkoutUrl: string;
 }
 
 export type PayoutRequest = DepositRequest;
@@ -44,9 +42,35 @@ export interface SignedWebhook {
 
 export type WebhookHeaders = Record<string, string | string[] | undefined>;
 
+/**
+ * A definitive "no" from the provider (the payment will never go through): the payment fails and
+ * a payout's held coins return. Any other error from a provider call counts as transient and the
+ * call is repeated later.
+ */
+export class ProviderRefusedError extends Error {
+  constructor(readonly reason: string) {
+    super(`the payment provider refused the payment: ${reason}`);
+  }
+}
+
+/**
+ * Calls that reach the provider's network (`createDeposit`, `createPayout`) are made after the
+ * transaction that recorded the payment has committed, never inside it, and may be repeated for
+ * one payment (a redelivered event, a crash between the call and recording its answer): the
+ * payment id is the provider-side idempotency key, so a repeat returns the same provider payment.
+ */
 export interface PaymentProvider {
   readonly name: string;
+  /**
+   * Where the payer of a deposit goes, computed from the request alone (no network call), so the
+   * deposit's reply carries it before the provider has been called. It must stay valid once the
+   * deposit is registered; a provider that learns its checkout address only on registration
+   * returns a stable link of its own that forwards there.
+   */
+  checkoutUrl(request: DepositRequest): string;
+  /** Registers a deposit; the payer can pay once this has returned. */
   createDeposit(request: DepositRequest): Promise<DepositCreated>;
+  /** Asks for a payout of coins already held by the ledger. */
   createPayout(request: PayoutRequest): Promise<PayoutCreated>;
   /**
    * Checks the signature and freshness of a webhook and parses it; throws WebhookRejectedError

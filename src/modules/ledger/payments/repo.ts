@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../../platform/db/tx.ts';
 import { ledgerPaymentEvents, ledgerPayments } from '../tables.ts';
 
@@ -13,6 +13,25 @@ export async function insertPayment(db: Db, p: typeof ledgerPayments.$inferInser
 export async function getPayment(db: Db, id: string): Promise<PaymentRow | undefined> {
   const [row] = await db.select().from(ledgerPayments).where(eq(ledgerPayments.id, id));
   return row;
+}
+
+/** A payment locked for a change of state (registration failure, settlement). */
+export async function lockPayment(db: Db, id: string): Promise<PaymentRow | undefined> {
+  const [row] = await db.select().from(ledgerPayments).where(eq(ledgerPayments.id, id)).for('update');
+  return row;
+}
+
+/**
+ * Records the provider's id for a payment not yet registered; false when it already was (a
+ * repeated registration), in which case nothing changes.
+ */
+export async function recordRegistration(db: Db, id: string, providerPaymentId: string): Promise<boolean> {
+  const rows = await db
+    .update(ledgerPayments)
+    .set({ providerPaymentId, updatedAt: sql`now()` })
+    .where(and(eq(ledgerPayments.id, id), isNull(ledgerPayments.providerPaymentId)))
+    .returning({ id: ledgerPayments.id });
+  return rows.length > 0;
 }
 
 /** The payment a provider event is about, locked so its events apply one at a time. */

@@ -102,6 +102,8 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> 
     async (request, reply) => {
       const checkout = sandbox.openCheckout(request.params.token);
       if (!checkout) throw new NotFoundError('Checkout');
+      // The link is handed out before the sandbox registers the payment; paying it must not race that.
+      await deps.payments.register(checkout.paymentId);
       const type = request.params.action === 'complete' ? 'deposit.succeeded' : 'deposit.failed';
       const hook = sandbox.simulate(checkout.providerPaymentId, type, checkout.amount);
       const outcome = await deps.payments.handleWebhook(sandbox.name, hook.rawBody, hook.headers);

@@ -47,12 +47,16 @@ export class SandboxProvider implements PaymentProvider {
     return createHmac('sha256', this.opts.secret).update(text).digest('hex');
   }
 
-  async createDeposit(r: DepositRequest): Promise<DepositCreated> {
-    const providerPaymentId = `sbx_dep_${r.paymentId}`;
+  checkoutUrl(r: DepositRequest): string {
     // Short enough for a URL path segment: payment id (hex), amount, and a MAC over both.
     const payload = `${r.paymentId.replaceAll('-', '')}-${r.amount}`;
     const token = `${payload}.${this.mac(`checkout.${payload}`).slice(0, 24)}`;
-    return { providerPaymentId, checkoutUrl: `${this.opts.baseUrl}/api/payments/sandbox/checkout/${token}` };
+    return `${this.opts.baseUrl}/api/payments/sandbox/checkout/${token}`;
+  }
+
+  // Stateless: the same payment id always yields the same provider payment, as an idempotency key would.
+  async createDeposit(r: DepositRequest): Promise<DepositCreated> {
+    return { providerPaymentId: `sbx_dep_${r.paymentId}` };
   }
 
   async createPayout(r: PayoutRequest): Promise<PayoutCreated> {
@@ -60,13 +64,13 @@ export class SandboxProvider implements PaymentProvider {
   }
 
   /** The payment a checkout link stands for, or undefined when the link was not issued by us. */
-  openCheckout(token: string): { providerPaymentId: string; amount: bigint } | undefined {
+  openCheckout(token: string): { paymentId: string; providerPaymentId: string; amount: bigint } | undefined {
     const match = /^([0-9a-f]{32})-([1-9][0-9]{0,18})\.([0-9a-f]{24})$/.exec(token);
     if (!match) return undefined;
     const [, hex = '', amount = '', mac = ''] = match;
     if (!safeEqual(mac, this.mac(`checkout.${hex}-${amount}`).slice(0, 24))) return undefined;
     const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-    return { providerPaymentId: `sbx_dep_${id}`, amount: BigInt(amount) };
+    return { paymentId: id, providerPaymentId: `sbx_dep_${id}`, amount: BigInt(amount) };
   }
 
   simulate(providerPaymentId: string, type: ProviderEventType, amount: bigint): SignedWebhook {

@@ -4,17 +4,40 @@ import type { Db } from '../../../platform/db/tx.ts';
 import { recordEvent } from '../../../platform/events/index.ts';
 import { withRetryableTransaction } from '../../../platform/http/idempotency.ts';
 import { COIN, SYSTEM_ACCOUNTS } from '../accounts.ts';
-import { PaymentMismatchError, PaymentNotFoundError, UnknownProviderError } from '../errors.ts';
+import {
+  PaymentMismatchError,
+  PaymentNotFoundError,
+  PaymentNotRegisteredError,
+  UnknownProviderError,
+} from '../errors.ts';
 import { keyOf } from '../legs.ts';
 import * as ledger from '../service.ts';
-import { checkAmount, useDailyAllowance, type Limits } from '../wallet-service.ts';
-import type { PaymentProvider, ProviderEvent } from './provider.ts';
+import {
+  checkAmount,
+  checkDailyAllowance,
+  countDailyUsage,
+  useDailyAllowance,
+  type Limits,
+} from '../wallet-service.ts';
+import { ProviderRefusedError, type PaymentProvider, type ProviderEvent } from './provider.ts';
 import * as repo from './repo.ts';
 
 export const PAYMENT_EVENTS = {
   /** Payload: `{ userId, paymentId, direction, status, amount (string) }`. */
   settled: 'wallet.payment_settled',
+  /** A committed payment to register with its provider. Payload: `{ paymentId }`. */
+  requested: 'wallet.payment_requested',
 } as const;
+
+/** The provider is called by this event's handler, after the payment's transaction commits. */
+async function requestRegistration(tx: Db, paymentId: string): Promise<void> {
+  await recordEvent(tx, {
+    type: PAYMENT_EVENTS.requested,
+    aggregateType: 'payment',
+    aggregateId: paymentId,
+    payload: { paymentId },
+  });
+}
 
 export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored';
 
@@ -50,22 +73,25 @@ const userActor = (userId: string) => ({ type: 'user' as const, id: userId });
 export class Payments {
   constructor(private readonly deps: PaymentsDeps) {}
 
-  /** Opens a deposit: a pending payment and a checkout link; no coins move yet. */
+  /**
+   * Opens a deposit: a pending payment and its checkout link; no coins move yet. The provider is
+   * asked to register it after this transaction commits (`register`); the link is known now.
+   * Only settled deposits count against the daily limit, so failed or abandoned checkouts do not
+   * use it up; deposits opened together may between them pass it, each paid by the payer.
+   */
   async deposit(tx: Db, userId: string, amount: bigint, origin?: RequestOrigin) {
     checkAmount(this.deps.limits, amount);
-    await useDailyAllowance(tx, this.deps.limits, userId, 'deposit', amount);
+    await checkDailyAllowance(tx, this.deps.limits, userId, 'deposit', amount);
     const id = uuidv7();
     const { provider } = this.deps;
-    const created = await provider.createDeposit({ paymentId: id, userId, amount });
     const payment = await repo.insertPayment(tx, {
       id,
       userId,
       direction: 'deposit',
       provider: provider.name,
-      providerPaymentId: created.providerPaymentId,
       amount,
       status: 'pending',
-      checkoutUrl: created.checkoutUrl,
+      checkoutUrl: provider.checkoutUrl({ paymentId: id, userId, amount }),
     });
     await appendAudit(tx, {
       actor: userActor(userId),
@@ -75,10 +101,11 @@ export class Payments {
       amount,
       ...(origin ? { origin } : {}),
     });
+    await requestRegistration(tx, id);
     return { payment: paymentView(payment) };
   }
 
-  /** Holds the amount (pending) and asks the provider to pay it out. */
+  /** Holds the amount (pending); the provider is asked for the payout once this commits. */
   async withdraw(tx: Db, userId: string, amount: bigint, origin?: RequestOrigin) {
     checkAmount(this.deps.limits, amount);
     const wallet = await ledger.ensureWallet(tx, userId);
@@ -91,20 +118,49 @@ export class Payments {
       audit: { actor: userActor(userId), ...(origin ? { origin } : {}) },
     });
     await useDailyAllowance(tx, this.deps.limits, userId, 'withdrawal', amount);
-    const { provider } = this.deps;
-    const created = await provider.createPayout({ paymentId: id, userId, amount });
     const payment = await repo.insertPayment(tx, {
       id,
       userId,
       direction: 'payout',
-      provider: provider.name,
-      providerPaymentId: created.providerPaymentId,
+      provider: this.deps.provider.name,
       amount,
       status: 'pending',
       transferId: hold.id,
     });
+    await requestRegistration(tx, id);
     const after = hold.after.get(keyOf(wallet, COIN)) ?? { available: 0n, held: 0n };
     return { payment: paymentView(payment), balance: { asset: COIN, ...after, total: after.available + after.held } };
+  }
+
+  /**
+   * Registers a committed payment with its provider (the `requested` event's handler). Runs
+   * outside any transaction: the network call holds no lock. Safe to repeat: a registered or
+   * settled payment is left alone, and the payment id is the provider's idempotency key, so two
+   * overlapping calls get one provider payment. A refusal fails the payment (a payout's coins
+   * return); any other error is thrown so the event is delivered again later.
+   */
+  async register(paymentId: string): Promise<void> {
+    const { db } = this.deps;
+    const payment = await repo.getPayment(db, paymentId);
+    if (!payment || payment.providerPaymentId !== null || payment.status !== 'pending') return;
+    const provider = this.deps.providers.get(payment.provider);
+    if (!provider) throw new UnknownProviderError();
+    const request = { paymentId, userId: payment.userId, amount: payment.amount };
+    let providerPaymentId: string;
+    try {
+      const created =
+        payment.direction === 'deposit' ? await provider.createDeposit(request) : await provider.createPayout(request);
+      providerPaymentId = created.providerPaymentId;
+    } catch (err) {
+      if (!(err instanceof ProviderRefusedError)) throw err;
+      await withRetryableTransaction(db, async (tx) => {
+        const locked = await repo.lockPayment(tx, paymentId);
+        if (!locked || locked.status !== 'pending' || locked.providerPaymentId !== null) return;
+        await this.settle(tx, locked, 'failed', err.reason, { type: 'provider', id: provider.name }, {});
+      });
+      return;
+    }
+    await repo.recordRegistration(db, paymentId, providerPaymentId);
   }
 
   /**
@@ -146,9 +202,26 @@ export class Payments {
     });
     if (!applicable) return outcome;
 
-    const audit = { actor: { type: 'provider' as const, id: providerName } };
+    const actor = { type: 'provider' as const, id: providerName };
+    await this.settle(tx, payment, result, event.reason ?? 'failed', actor, { eventId: event.eventId });
+    return outcome;
+  }
+
+  /**
+   * Settles a pending payment in `tx`: credits a successful deposit (counting it against the daily
+   * limit), posts or voids a payout's hold, and records the audit row and the `settled` event.
+   */
+  private async settle(
+    tx: Db,
+    payment: repo.PaymentRow,
+    result: 'succeeded' | 'failed',
+    reason: string,
+    actor: { type: 'provider'; id: string },
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    const audit = { actor };
     let transferId: string | undefined;
-    if (direction === 'deposit' && result === 'succeeded') {
+    if (payment.direction === 'deposit' && result === 'succeeded') {
       const wallet = await ledger.ensureWallet(tx, payment.userId);
       const credit = await ledger.transfer(tx, {
         kind: 'deposit',
@@ -157,22 +230,23 @@ export class Payments {
         audit,
       });
       transferId = credit.id;
-    } else if (direction === 'payout' && payment.transferId) {
+      await countDailyUsage(tx, payment.userId, 'deposit', payment.amount);
+    } else if (payment.direction === 'payout' && payment.transferId) {
       if (result === 'succeeded') await ledger.postPending(tx, payment.transferId, audit);
       else await ledger.voidPending(tx, payment.transferId, audit);
     }
     await repo.settlePayment(tx, payment.id, {
       status: result,
       ...(transferId ? { transferId } : {}),
-      failureReason: result === 'failed' ? (event.reason ?? 'failed') : null,
+      failureReason: result === 'failed' ? reason : null,
     });
     await appendAudit(tx, {
-      actor: audit.actor,
-      action: `payment.${direction}.${result}`,
+      actor,
+      action: `payment.${payment.direction}.${result}`,
       target: { type: 'payment', id: payment.id },
       asset: COIN,
       amount: payment.amount,
-      details: { eventId: event.eventId, userId: payment.userId },
+      details: { ...details, userId: payment.userId },
     });
     await recordEvent(tx, {
       type: PAYMENT_EVENTS.settled,
@@ -186,7 +260,6 @@ export class Payments {
         amount: payment.amount.toString(),
       },
     });
-    return outcome;
   }
 
   /**
@@ -194,10 +267,14 @@ export class Payments {
    * providers only); the admin action is audited with the event it caused.
    */
   async simulate(paymentId: string, result: 'succeeded' | 'failed', actorId: string, origin?: RequestOrigin) {
-    const payment = await repo.getPayment(this.deps.db, paymentId);
-    if (!payment) throw new PaymentNotFoundError();
-    const provider = this.deps.providers.get(payment.provider);
+    const found = await repo.getPayment(this.deps.db, paymentId);
+    if (!found) throw new PaymentNotFoundError();
+    const provider = this.deps.providers.get(found.provider);
     if (!provider?.simulate) throw new UnknownProviderError();
+    // A payment the provider has not registered yet has no provider id to send events about.
+    await this.register(paymentId);
+    const payment = (await repo.getPayment(this.deps.db, paymentId)) ?? found;
+    if (payment.providerPaymentId === null) throw new PaymentNotRegisteredError();
     const type = `${payment.direction === 'deposit' ? 'deposit' : 'payout'}.${result}` as const;
     const hook = provider.simulate(payment.providerPaymentId, type, payment.amount);
     const outcome = await this.handleWebhook(provider.name, hook.rawBody, hook.headers, {

@@ -1,0 +1,1 @@
+ALTER TABLE "ledger_payments" ALTER COLUMN "provider_payment_id" DROP NOT NULL;
