@@ -15,7 +15,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config.ts';
-import { createUserForTest, identityModule, PasswordHasher } from '../src/modules/identity/index.ts';
+import { identityModule, PasswordHasher } from '../src/modules/identity/index.ts';
+import { createUserForTest } from '../src/modules/identity/testing.ts';
 import { notificationsModule } from '../src/modules/notifications/index.ts';
 import { createRuntime } from '../src/platform/runtime.ts';
 

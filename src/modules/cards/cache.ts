@@ -35,12 +35,17 @@ export function freshJson(value: unknown): CachedJson {
   return { body, etag: etagOf(body) };
 }
 
-/** Reads a cached body or produces, stores and returns it. */
-export async function cachedJson(cache: Cache, key: string, produce: () => Promise<unknown>): Promise<CachedJson> {
+/** Reads a cached body or produces, stores (for `ttlMs`) and returns it. */
+export async function cachedJson(
+  cache: Cache,
+  key: string,
+  produce: () => Promise<unknown>,
+  ttlMs = TTL_MS,
+): Promise<CachedJson> {
   const hit = await cache.get<CachedJson>(key);
   if (hit) return hit;
   const entry = freshJson(await produce());
-  await cache.set(key, entry, TTL_MS);
+  await cache.set(key, entry, ttlMs);
   return entry;
 }
 

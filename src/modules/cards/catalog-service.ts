@@ -2,7 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Cache } from '../../platform/cache/cache.ts';
 import { withTransaction, type Db } from '../../platform/db/tx.ts';
 import { CATALOG_PREFIX, cachedJson, freshJson, invalidateCatalog, queryKey, type CachedJson } from './cache.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { decodeListCursor, encodeListCursor } from './cursor.ts';
 import {
   CardInUseError,
   CardNotFoundError,
@@ -10,10 +10,12 @@ import {
   DuplicateError,
   InvalidFieldError,
   MaxSupplyBelowMintedError,
+  OwnedFilterNeedsSignInError,
   SetNotEmptyError,
   SetNotFoundError,
 } from './errors.ts';
 import { cardHoldings, circulatingSupply } from './holdings.ts';
+import { baseVariants } from './pack-repo.ts';
 import { registerAsset } from './ports.ts';
 import { VARIANTS, variantAssetCode, variantLevel } from './rarity.ts';
 import * as list from './list-repo.ts';
@@ -124,7 +126,9 @@ export async function updateCard(deps: CatalogDeps, id: string, body: CardUpdate
     if (!current) throw new CardNotFoundError();
     const set = body.setId && body.setId !== current.setId ? await requireSet(tx, body.setId) : undefined;
     if (body.maxSupply != null) {
-      const base = (await repo.variantsOf(tx, [id])).find((v) => v.level === 0);
+      // The same print-run lock an opening draws under: an opening in flight finishes (and its
+      // copies count) before the new cap is checked, and none starts until the cap is written.
+      const [base] = await baseVariants(tx, [id], true);
       if (base && base.minted > BigInt(body.maxSupply)) throw new MaxSupplyBelowMintedError(base.minted);
     }
     const { retired, maxSupply, price, ...fields } = body;
@@ -185,7 +189,8 @@ export async function resolveFilter(
     // An unknown set simply matches nothing; it is a filter, not a reference.
     filter.setId = set?.id ?? '00000000-0000-0000-0000-000000000000';
   }
-  if (q.owned !== undefined && userId) {
+  if (q.owned !== undefined) {
+    if (!userId) throw new OwnedFilterNeedsSignInError();
     const level = filter.level;
     const owned = [
       ...new Set(
@@ -205,7 +210,7 @@ export async function pageOfCards(
   q: Pick<CardListQueryT, 'sort' | 'order' | 'limit' | 'cursor'>,
 ) {
   const desc = q.order === undefined ? DEFAULT_DESC[q.sort] : q.order === 'desc';
-  const after = decodeCursor(q.cursor, q.sort, desc);
+  const after = decodeListCursor(q.cursor, q.sort, desc);
   const rows = await list.listCards(db, filter, { key: q.sort, desc }, after, q.limit);
   const pageRows = rows.slice(0, q.limit);
   const variants = await repo.variantsOf(
@@ -217,7 +222,7 @@ export async function pageOfCards(
     items: pageRows.map((r) => cardView(r, variants)),
     nextCursor:
       rows.length > q.limit && last
-        ? encodeCursor(q.sort, desc, { value: list.sortValue(last, q.sort), id: last.id })
+        ? encodeListCursor(q.sort, desc, { value: list.sortValue(last, q.sort), id: last.id })
         : null,
   };
 }

@@ -1,5 +1,7 @@
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectProblem } from '../../../test/helpers/expect.ts';
+import { listCards } from './catalog-service.ts';
 import {
   auth,
   createCatalog,
@@ -86,7 +88,12 @@ describe('GET /api/cards', () => {
   });
 
   it('filters by what the caller owns, and only for a signed-in caller', async () => {
-    expectStatus(await get('/api/cards?owned=true'), 401);
+    expectProblem(await get('/api/cards?owned=true'), 401, 'unauthorized');
+    expectProblem(await get('/api/cards?owned=false'), 401, 'unauthorized');
+    // The rule is the service's, not only the route's: no caller gets everyone's catalogue back.
+    const deps = { db: t.runtime.ctx.db, cache: t.runtime.ctx.cache };
+    const query = { sort: 'name', includeRetired: false, limit: 20, owned: true } as const;
+    await expect(listCards(deps, query, undefined)).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
     await grantCard(t.runtime.ctx.db, alice.id, id('Moss Golem'), 2n);
     await grantCard(t.runtime.ctx.db, alice.id, id('Frost Wyrm'), 1n, 1);
     const owned = expectStatus(await get('/api/cards?owned=true', auth(alice)), 200);

@@ -26,6 +26,14 @@ export async function wishlistOf(db: Db, userId: string): Promise<WishRow[]> {
   return db.select().from(wishlist).where(eq(wishlist.userId, userId)).orderBy(asc(wishlist.createdAt));
 }
 
+/**
+ * Serialises changes to one user's wishlist until the transaction ends, so two additions at once
+ * cannot both pass the size check.
+ */
+export async function lockWishlist(db: Db, userId: string): Promise<void> {
+  await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`cards.wishlist:${userId}`}, 0))`);
+}
+
 export async function countWishes(db: Db, userId: string): Promise<number> {
   const [row] = await db
     .select({ n: sql<number>`count(*)::int` })

@@ -92,6 +92,7 @@ export async function putWish(
 ) {
   await withTransaction(db, async (tx) => {
     if (!(await findCard(tx, body.cardId))) throw new CardNotFoundError();
+    await repo.lockWishlist(tx, userId);
     if ((await repo.countWishes(tx, userId)) >= WISHLIST_LIMIT) {
       const existing = (await repo.wishlistOf(tx, userId)).some((w) => w.cardId === body.cardId);
       if (!existing) throw new InvalidFieldError('body.cardId', `a wishlist holds at most ${WISHLIST_LIMIT} cards`);

@@ -20,6 +20,7 @@ let admin: CreatedTestUser;
 let alice: CreatedTestUser;
 let bob: CreatedTestUser;
 let ids: Map<string, string>;
+let betaSetId: string;
 const id = (name: string) => ids.get(name) ?? '';
 
 const get = (url: string, user?: CreatedTestUser) =>
@@ -40,6 +41,7 @@ beforeAll(async () => {
     { name: 'Eel', rarity: 'common' },
   ]);
   ids = new Map([...ids, ...beta.ids]);
+  betaSetId = beta.setId;
   const db = t.runtime.ctx.db;
   await grantCoins(db, alice.id, 10_000n);
   await grantCard(db, alice.id, id('Ant'), 7n);
@@ -231,5 +233,32 @@ describe('card stats and history', () => {
     expectStatus(await get(`/api/cards/${id('Ant')}/history?bucket=year`), 400);
     const backwards = await get(`/api/cards/${id('Ant')}/history?from=2030-01-02T00:00:00Z&to=2030-01-01T00:00:00Z`);
     expect(expectStatus(backwards, 400).json().errors[0].field).toBe('query.from');
+  });
+
+  it('serves stats from a short-lived cache that catalogue changes drop', async () => {
+    const product = await createPack(t, admin, {
+      name: 'Beta epics',
+      price: 100,
+      slots: [{ weights: { epic: 1 } }],
+      setIds: [betaSetId],
+    });
+    const buy = { method: 'POST', url: `/api/packs/${product.id}/purchase`, headers: auth(alice) } as const;
+    expectStatus(await t.app.inject({ ...buy, payload: { quantity: 1 } }), 201);
+    const open = { method: 'POST', url: '/api/packs/open', headers: auth(alice) } as const;
+    expectStatus(await t.app.inject({ ...open, payload: { packId: product.id } }), 201);
+
+    const first = expectStatus(await get(`/api/cards/${id('Dog')}/stats`), 200);
+    const stats = first.json();
+    expect(stats.pulls.byPack).toEqual([
+      { packId: product.id, name: 'Beta epics', openings: 1, observed: 1, expected: 1 },
+    ]);
+    await grantCard(t.runtime.ctx.db, bob.id, id('Dog'), 2n);
+    const again = expectStatus(await get(`/api/cards/${id('Dog')}/stats`), 200);
+    expect(again.headers.etag).toBe(first.headers.etag);
+    expect(again.json().minted).toBe(stats.minted);
+
+    const edit = { method: 'PUT', url: `/api/cards/${id('Dog')}`, headers: auth(admin) } as const;
+    expectStatus(await t.app.inject({ ...edit, payload: { text: 'Loyal to the end' } }), 200);
+    expect(expectStatus(await get(`/api/cards/${id('Dog')}/stats`), 200).json().minted).toBe(stats.minted + 2);
   });
 });

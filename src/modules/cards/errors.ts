@@ -1,4 +1,10 @@
-import { AppError, ConflictError, NotFoundError, ValidationError } from '../../platform/http/errors.ts';
+import {
+  AppError,
+  ConflictError,
+  NotFoundError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../platform/http/errors.ts';
 
 export class CardNotFoundError extends NotFoundError {
   constructor() {
@@ -128,5 +134,12 @@ export class NotEnoughCopiesError extends ConflictError {
 export class CollectionPrivateError extends AppError {
   constructor() {
     super('collection_private', 403, 'This collection is private');
+  }
+}
+
+/** The `owned` filter reads the caller's holdings, so an anonymous caller cannot use it. */
+export class OwnedFilterNeedsSignInError extends UnauthorizedError {
+  constructor() {
+    super('The owned filter needs a signed-in caller');
   }
 }

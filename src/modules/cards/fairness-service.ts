@@ -6,7 +6,7 @@ import { OpeningNotFoundError, SeedNotRevealedError } from './errors.ts';
 import { FAIRNESS_ALGORITHM, SERVER_SEED_BYTES, commitmentHash, hashServerSeed } from './fair.ts';
 import * as seeds from './fairness-repo.ts';
 import * as packRepo from './pack-repo.ts';
-import { currentDropTable } from './pack-table.ts';
+import { currentDropTables } from './pack-table.ts';
 import { upgradeById } from './upgrade-repo.ts';
 import { verifyOpening, verifyUpgrade } from './verify.ts';
 
@@ -44,8 +44,8 @@ export async function commitment(db: Db, userId: string) {
     const seed = await activeSeed(tx, userId, false);
     const counters = await packRepo.pityCountersOf(tx, userId);
     const packs = [];
-    for (const product of await packRepo.listProducts(tx, false)) {
-      const hash = dropTableHash(await currentDropTable(tx, product));
+    for (const { product, table } of await currentDropTables(tx, await packRepo.listProducts(tx, false))) {
+      const hash = dropTableHash(table);
       const pityCounter = counters.get(product.id) ?? 0;
       packs.push({
         packId: product.id,

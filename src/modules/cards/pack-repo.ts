@@ -60,8 +60,16 @@ export async function existingSetIds(db: Db, ids: readonly string[]): Promise<Se
 
 /** Cards a product draws from: not retired, in a set that is not retired, ordered by id. */
 export async function poolCards(db: Db, setIds: readonly string[]): Promise<PoolCard[]> {
+  return (await poolCardsWithSet(db, setIds)).map((r) => r.card);
+}
+
+/** `poolCards` of every set in `setIds` (every set when empty), each with its set id, in pool order. */
+export async function poolCardsWithSet(
+  db: Db,
+  setIds: readonly string[],
+): Promise<{ setId: string; card: PoolCard }[]> {
   const rows = await db
-    .select({ cardId: cards.id, rarity: cards.rarity, maxSupply: cards.maxSupply })
+    .select({ cardId: cards.id, setId: cards.setId, rarity: cards.rarity, maxSupply: cards.maxSupply })
     .from(cards)
     .innerJoin(cardSets, eq(cardSets.id, cards.setId))
     .where(
@@ -73,9 +81,8 @@ export async function poolCards(db: Db, setIds: readonly string[]): Promise<Pool
     )
     .orderBy(sql`${cards.id}::text COLLATE "C"`);
   return rows.map((r) => ({
-    cardId: r.cardId,
-    rarity: r.rarity,
-    maxSupply: r.maxSupply === null ? null : Number(r.maxSupply),
+    setId: r.setId,
+    card: { cardId: r.cardId, rarity: r.rarity, maxSupply: r.maxSupply === null ? null : Number(r.maxSupply) },
   }));
 }
 

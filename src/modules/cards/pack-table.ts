@@ -1,6 +1,6 @@
 import type { Db } from '../../platform/db/tx.ts';
-import type { DropTable, RarityWeights, Supply } from './draw.ts';
-import { baseVariants, poolCards, type BaseVariant, type ProductRow } from './pack-repo.ts';
+import type { DropTable, PoolCard, RarityWeights, Supply } from './draw.ts';
+import { baseVariants, poolCards, poolCardsWithSet, type BaseVariant, type ProductRow } from './pack-repo.ts';
 import { RARITIES } from './rarity.ts';
 
 /** Weights with zero entries dropped, in rarity order: one table, one hash. */
@@ -13,8 +13,7 @@ export function normaliseWeights(weights: RarityWeights): RarityWeights {
   return out;
 }
 
-/** The exact drop table a product would open with right now. */
-export async function currentDropTable(db: Db, product: ProductRow): Promise<DropTable> {
+function dropTableOf(product: ProductRow, pool: PoolCard[]): DropTable {
   return {
     productId: product.id,
     slots: product.slots.map((s) => ({ weights: normaliseWeights(s.weights) })),
@@ -22,8 +21,28 @@ export async function currentDropTable(db: Db, product: ProductRow): Promise<Dro
       product.pityRarity !== null && product.pityPacks !== null
         ? { rarity: product.pityRarity, packs: product.pityPacks }
         : null,
-    pool: await poolCards(db, product.setIds),
+    pool,
   };
+}
+
+/** The exact drop table a product would open with right now. */
+export async function currentDropTable(db: Db, product: ProductRow): Promise<DropTable> {
+  return dropTableOf(product, await poolCards(db, product.setIds));
+}
+
+/** `currentDropTable` of several products, from one read of the card pool. */
+export async function currentDropTables(
+  db: Db,
+  products: readonly ProductRow[],
+): Promise<{ product: ProductRow; table: DropTable }[]> {
+  if (products.length === 0) return [];
+  const everySet = products.some((p) => p.setIds.length === 0);
+  const rows = await poolCardsWithSet(db, everySet ? [] : [...new Set(products.flatMap((p) => p.setIds))]);
+  return products.map((product) => {
+    const sets = new Set(product.setIds);
+    const pool = rows.filter((r) => sets.size === 0 || sets.has(r.setId)).map((r) => r.card);
+    return { product, table: dropTableOf(product, pool) };
+  });
 }
 
 /**

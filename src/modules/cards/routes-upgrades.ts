@@ -63,12 +63,14 @@ export const cardActivityRoutes: FastifyPluginAsyncTypebox<{ deps: CatalogDeps }
       schema: {
         tags,
         summary: 'Supply and pull statistics of a card',
-        description: 'Minted and circulating supply per variant, and pulls observed against the configured odds.',
+        description:
+          'Minted and circulating supply per variant, and pulls observed against the configured odds. ' +
+          'Refreshed at most every 30 seconds.',
         params: IdParams,
         response: { 200: CardStatsReply },
       },
     },
-    async (request) => stats.cardStats(deps.db, request.params.id),
+    async (request, reply) => sendCached(reply, await stats.cardStats(deps, request.params.id)),
   );
 
   app.get(

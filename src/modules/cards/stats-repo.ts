@@ -3,8 +3,12 @@ import type { Db } from '../../platform/db/tx.ts';
 import type { DropTable } from './draw.ts';
 import { openingPulls, openings, packProducts, upgrades } from './tables.ts';
 
-/** Openings per product, drop table and pity flag, with one opening's table standing for each group. */
-export async function openingGroups(db: Db) {
+/**
+ * Openings per product, drop table and pity flag, with one opening's table standing for each group.
+ * Only products that could draw the card are grouped: those drawing from its set (or from every
+ * set) and those that ever produced it.
+ */
+export async function openingGroups(db: Db, card: { id: string; setId: string }) {
   const r = await db.execute<{
     product_id: string;
     name: string;
@@ -16,7 +20,13 @@ export async function openingGroups(db: Db) {
     FROM (
       SELECT product_id, drop_table_hash, pity_applied, count(*)::int AS openings,
              (array_agg(id ORDER BY id))[1] AS sample_id
-      FROM ${openings} GROUP BY product_id, drop_table_hash, pity_applied
+      FROM ${openings}
+      WHERE product_id IN (
+        SELECT id FROM ${packProducts} WHERE cardinality(set_ids) = 0 OR ${card.setId}::uuid = ANY(set_ids)
+        UNION
+        SELECT product_id FROM ${openingPulls} WHERE card_id = ${card.id}
+      )
+      GROUP BY product_id, drop_table_hash, pity_applied
     ) g
     JOIN ${openings} o ON o.id = g.sample_id
     JOIN ${packProducts} p ON p.id = g.product_id`);

@@ -1,4 +1,6 @@
 import type { Db } from '../../platform/db/tx.ts';
+import { CATALOG_PREFIX, cachedJson, type CachedJson } from './cache.ts';
+import type { CatalogDeps } from './catalog-service.ts';
 import { chiSquare } from './chi-square.ts';
 import type { Supply } from './draw.ts';
 import { CardNotFoundError, InvalidFieldError } from './errors.ts';
@@ -9,13 +11,26 @@ import { VARIANTS } from './rarity.ts';
 import { findCard, variantsOf } from './repo.ts';
 import * as repo from './stats-repo.ts';
 
+/** Every opening changes the figures; a short life bounds the work a busy card costs. */
+const STATS_TTL_MS = 30_000;
+
 /**
  * Supply of a card per variant (minted by the mint, circulating = held by anyone, burned = back in
  * the mint) and its pulls against the configured odds: per product, the expected count sums each
  * recorded drop table's per-pack expectation (regular or pity pack) over its openings, with print
  * runs treated as open; the p-value tests observed pulls against that expectation.
+ * Cached per card for up to 30 s.
  */
-export async function cardStats(db: Db, cardId: string) {
+export function cardStats(deps: CatalogDeps, cardId: string): Promise<CachedJson> {
+  return cachedJson(
+    deps.cache,
+    `${CATALOG_PREFIX}stats:${cardId}`,
+    () => computeCardStats(deps.db, cardId),
+    STATS_TTL_MS,
+  );
+}
+
+async function computeCardStats(db: Db, cardId: string) {
   const card = await findCard(db, cardId);
   if (!card) throw new CardNotFoundError();
   const variants = [];
@@ -32,7 +47,7 @@ export async function cardStats(db: Db, cardId: string) {
   }
   const observed = await repo.pullsOfCard(db, cardId);
   const byPack = new Map<string, { packId: string; name: string; openings: number; slots: number; expected: number }>();
-  for (const g of await repo.openingGroups(db)) {
+  for (const g of await repo.openingGroups(db, card)) {
     const entry = byPack.get(g.product_id) ?? {
       packId: g.product_id,
       name: g.name,

@@ -1,8 +1,8 @@
 // Shared by this module's tests: an app without background workers, an admin, a small catalogue
 // and ledger grants (coins from the payment gateway, cards and packs from the mint).
-import type { LightMyRequestResponse } from 'fastify';
-import { expect } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
+import { expectStatus } from '../../../test/helpers/expect.ts';
+import { QUIET_ENV, bearer } from '../../../test/helpers/http.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
 import type { Db } from '../../platform/db/tx.ts';
 import { addMinted } from './pack-repo.ts';
@@ -10,19 +10,11 @@ import { COIN, SYSTEM_ACCOUNTS, balances, ensureWallet, transfer, walletAccountI
 import type { Rarity } from './rarity.ts';
 import { variantsOf } from './repo.ts';
 
-export const QUIET_ENV = { RUN_WORKERS: 'false', RATE_LIMIT_MAX: '100000' };
-
 export function startCardsApp(): Promise<TestApp> {
   return createTestApp({ env: QUIET_ENV });
 }
 
-export const auth = (u: CreatedTestUser) => ({ authorization: `Bearer ${u.token}` });
-
-/** Fails with the body when the status differs: a failing test shows the problem's `code`. */
-export function expectStatus(res: LightMyRequestResponse, status: number) {
-  expect(res.statusCode, res.body).toBe(status);
-  return res;
-}
+export const auth = (u: CreatedTestUser) => bearer(u.token);
 
 export async function grantCoins(db: Db, userId: string, amount: bigint): Promise<void> {
   const wallet = await ensureWallet(db, userId);
@@ -107,4 +99,4 @@ export async function createPack(t: TestApp, admin: CreatedTestUser, body: Recor
   ).json<{ id: string; asset: string; dropTableHash: string }>();
 }
 
-export { createTestUser, type CreatedTestUser, type TestApp };
+export { QUIET_ENV, createTestUser, expectStatus, type CreatedTestUser, type TestApp };

@@ -6,7 +6,7 @@ import type { Access } from './guards.ts';
 import { hasPermission } from './permissions.ts';
 import { sampleValue } from './sample-body.ts';
 import { createUserForTest, type TestUser } from './testing.ts';
-import { QUIET_ENV } from './test-support.ts';
+import { QUIET_ENV } from '../../../test/helpers/http.ts';
 
 /**
  * The authorization matrix: every route the app registers, from every module, is checked from its

@@ -7,8 +7,10 @@ import type { ModuleDefinition } from '../../platform/module.ts';
 import { notificationsModule } from '../notifications/index.ts';
 import { runSeeds } from '../../platform/db/seed.ts';
 import { assertOwnerOrAdmin, DEMO_ACCOUNTS, guard, identityModule, principalOf } from './index.ts';
-import { createUserForTest, type TestUser } from './testing.ts';
-import { bearer, expectProblem, json, login, mailedToken, startIdentityApp } from './test-support.ts';
+import { createUserForTest, type TestUser, login, startIdentityApp } from './testing.ts';
+import { bearer, json } from '../../../test/helpers/http.ts';
+import { expectProblem } from '../../../test/helpers/expect.ts';
+import { mailedToken } from '../../../test/helpers/outbox.ts';
 
 // A stand-in for another module's routes, to exercise the guards other modules use.
 const probeRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -160,6 +162,16 @@ describe('profile, settings and activity', () => {
       'login_failed',
     ]);
     expect(all.at(-1)).toMatchObject({ ip: '192.0.2.44' });
+    const garbage = Buffer.from('{"not":"a cursor"}').toString('base64url');
+    for (const cursor of ['not-a-cursor', garbage]) {
+      const bad = await t.app.inject({
+        method: 'GET',
+        url: `/api/users/activity?cursor=${cursor}`,
+        headers: bearer(fresh.accessToken),
+      });
+      expectProblem(bad, 400, 'validation_failed');
+      expect(json<{ errors: { field: string }[] }>(bad).errors.map((e) => e.field)).toEqual(['query.cursor']);
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import type { Principal } from '../../platform/auth/tokens.ts';
 import { withTransaction, type Db } from '../../platform/db/tx.ts';
 import { recordEvent } from '../../platform/events/index.ts';
 import { uuidv7 } from 'uuidv7';
-import { decodeCursor, page } from './cursor.ts';
+import { decodeIdCursor, pageById } from '../../platform/http/cursor.ts';
 import { normalizeEmail, type IdentityDeps, type RequestMeta } from './deps.ts';
 import { OutrankedError, RoleChangeForbiddenError, UserNotFoundError } from './errors.ts';
 import { currentRole } from './guards.ts';
@@ -10,10 +10,10 @@ import { isRole, outranks } from './permissions.ts';
 import { forgetUser } from './principal.ts';
 import type { PasswordHasher } from './password.ts';
 import {
-  countActiveAdmins,
   findUserByEmail,
   findUserById,
   insertUser,
+  lockActiveAdmins,
   searchUsers,
   updateUser,
   usernameExists,
@@ -27,8 +27,8 @@ import { activityView, adminUserView } from './views.ts';
 
 export async function listUsers(deps: IdentityDeps, q: Omit<UserSearch, 'beforeId'> & { cursor?: string | undefined }) {
   const { cursor, ...search } = q;
-  const rows = await searchUsers(deps.db, { ...search, limit: q.limit + 1, beforeId: decodeCursor(cursor) });
-  return page(rows, q.limit, adminUserView);
+  const rows = await searchUsers(deps.db, { ...search, limit: q.limit + 1, beforeId: decodeIdCursor(cursor) });
+  return pageById(rows, q.limit, adminUserView);
 }
 
 export async function userActivity(
@@ -37,8 +37,8 @@ export async function userActivity(
   q: { limit: number; cursor?: string | undefined },
 ) {
   if (!(await findUserById(deps.db, userId))) throw new UserNotFoundError();
-  const rows = await listActivity(deps.db, userId, q.limit + 1, decodeCursor(q.cursor));
-  return page(rows, q.limit, activityView);
+  const rows = await listActivity(deps.db, userId, q.limit + 1, decodeIdCursor(q.cursor));
+  return pageById(rows, q.limit, activityView);
 }
 
 /** Sets a user's role. Admins cannot change their own role, and the last admin stays one. */
@@ -53,10 +53,12 @@ export async function changeRole(
     throw new RoleChangeForbiddenError('cannot_change_own_role', 'Ask another admin to change your role');
   }
   const user = await withTransaction(deps.db, async (tx) => {
+    // Locked before the target is read, so the target's role below is the settled one.
+    const admins = await lockActiveAdmins(tx);
     const target = await findUserById(tx, targetId);
     if (!target || target.status === 'deleted') throw new UserNotFoundError();
     if (target.role === role) return target;
-    if (target.role === 'admin' && (await countActiveAdmins(tx)) <= 1) {
+    if (target.role === 'admin' && admins.filter((id) => id !== targetId).length === 0) {
       throw new RoleChangeForbiddenError('last_admin', 'The last admin cannot be demoted');
     }
     const after = await updateUser(tx, targetId, { role });

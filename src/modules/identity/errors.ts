@@ -118,11 +118,3 @@ export class OutrankedError extends ForbiddenError {
     super('You can only act on accounts ranked below your own role');
   }
 }
-
-export class InvalidCursorError extends AppError {
-  constructor() {
-    super('invalid_cursor', 400, 'Invalid request: query.cursor is not a cursor from a previous page', {
-      errors: [{ field: 'query.cursor', message: 'is invalid' }],
-    });
-  }
-}

@@ -27,7 +27,6 @@ export { createOrPromoteAdmin } from './admin-service.ts';
 export { PasswordHasher, checkPasswordStrength } from './password.ts';
 export { DEMO_ACCOUNTS } from './seeds.ts';
 export { ROLES, type NotificationPreferences, type Role } from './tables.ts';
-export { createUserForTest, type TestUser } from './testing.ts';
 
 /** Events other modules may listen to (payload `{ userId, … }`). */
 export const IDENTITY_EVENTS = {

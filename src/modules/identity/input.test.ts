@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../../test/helpers/app.ts';
-import { createUserForTest, type TestUser } from './testing.ts';
-import { json, login, mailCount, startIdentityApp } from './test-support.ts';
+import { createUserForTest, type TestUser, login, startIdentityApp } from './testing.ts';
+import { json } from '../../../test/helpers/http.ts';
+import { mailCount } from '../../../test/helpers/outbox.ts';
 
 let t: TestApp;
 let user: TestUser;

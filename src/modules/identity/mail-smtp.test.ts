@@ -5,8 +5,9 @@ import type { TestApp } from '../../../test/helpers/app.ts';
 import { withTransaction } from '../../platform/db/tx.ts';
 import { identityDeps } from './deps.ts';
 import { register } from './service.ts';
-import { createUserForTest } from './testing.ts';
-import { bearer, drainOutbox, json, login, startIdentityApp } from './test-support.ts';
+import { createUserForTest, login, startIdentityApp } from './testing.ts';
+import { bearer, json } from '../../../test/helpers/http.ts';
+import { drainOutbox } from '../../../test/helpers/outbox.ts';
 
 interface Received {
   to: string[];

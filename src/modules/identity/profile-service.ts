@@ -2,7 +2,7 @@ import type { Principal } from '../../platform/auth/tokens.ts';
 import { withTransaction, type Db } from '../../platform/db/tx.ts';
 import { recordEvent } from '../../platform/events/index.ts';
 import { reauthenticate } from './account-service.ts';
-import { decodeCursor, page } from './cursor.ts';
+import { decodeIdCursor, pageById } from '../../platform/http/cursor.ts';
 import type { IdentityDeps, RequestMeta } from './deps.ts';
 import { InvalidFieldError, UserNotFoundError, UsernameTakenError } from './errors.ts';
 import { forgetUser } from './principal.ts';
@@ -149,8 +149,8 @@ export async function listOwnActivity(
   userId: string,
   q: { limit: number; cursor?: string | undefined },
 ) {
-  const rows = await listActivity(deps.db, userId, q.limit + 1, decodeCursor(q.cursor));
-  return page(rows, q.limit, activityView);
+  const rows = await listActivity(deps.db, userId, q.limit + 1, decodeIdCursor(q.cursor));
+  return pageById(rows, q.limit, activityView);
 }
 
 /**

@@ -107,12 +107,19 @@ export async function findNotificationPreferences(db: Db, id: string): Promise<N
   return row && row.status !== 'deleted' ? row.prefs : null;
 }
 
-export async function countActiveAdmins(db: Db): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
+/**
+ * Locks every active admin row, in id order, until the transaction ends and returns their ids.
+ * Role changes that could remove an admin take this lock first, so two admins demoting each other
+ * at once are settled one after the other and the second sees the first's result.
+ */
+export async function lockActiveAdmins(db: Db): Promise<string[]> {
+  const rows = await db
+    .select({ id: users.id })
     .from(users)
-    .where(and(eq(users.role, 'admin'), eq(users.status, 'active')));
-  return row?.n ?? 0;
+    .where(and(eq(users.role, 'admin'), eq(users.status, 'active')))
+    .orderBy(users.id)
+    .for('update');
+  return rows.map((r) => r.id);
 }
 
 export interface UserSearch {

@@ -2,7 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Principal } from '../../platform/auth/tokens.ts';
 import { withTransaction, type Db } from '../../platform/db/tx.ts';
 import { recordEvent } from '../../platform/events/index.ts';
-import { decodeCursor, page } from './cursor.ts';
+import { decodeIdCursor, pageById } from '../../platform/http/cursor.ts';
 import { normalizeEmail, KNOWN_ADDRESS_DAYS, type IdentityDeps, type RequestMeta } from './deps.ts';
 import {
   AccountBannedError,
@@ -267,8 +267,8 @@ export async function listSessions(
   principal: Principal,
   q: { limit: number; cursor?: string | undefined },
 ) {
-  const rows = await sessionsRepo.listOpenSessions(deps.db, principal.userId, q.limit + 1, decodeCursor(q.cursor));
-  return page(rows, q.limit, (s) => sessionView(s, principal.sessionId));
+  const rows = await sessionsRepo.listOpenSessions(deps.db, principal.userId, q.limit + 1, decodeIdCursor(q.cursor));
+  return pageById(rows, q.limit, (s) => sessionView(s, principal.sessionId));
 }
 
 export async function getMe(deps: IdentityDeps, userId: string) {

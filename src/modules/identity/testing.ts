@@ -1,8 +1,15 @@
+// Identity's test entry, imported only by tests, test helpers and benchmarks: account factories
+// and an app with workers off, so the outbox is drained by hand and every effect is awaited.
 import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
 import { uuidv7 } from 'uuidv7';
+import { createTestApp, type TestApp, type TestAppOptions } from '../../../test/helpers/app.ts';
+import { QUIET_ENV } from '../../../test/helpers/http.ts';
 import { withTransaction } from '../../platform/db/tx.ts';
 import type { PlatformContext } from '../../platform/module.ts';
+import { notificationsModule } from '../notifications/index.ts';
 import { identityDeps } from './deps.ts';
+import { identityModule } from './index.ts';
 import { insertUser } from './repo.ts';
 import { insertRefreshToken, insertSession } from './session-repo.ts';
 import { hashToken, newOpaqueToken } from './secrets.ts';
@@ -84,4 +91,26 @@ export async function createUserForTest(
     sessionId,
     headers: { authorization: `Bearer ${accessToken}` },
   };
+}
+
+export function startIdentityApp(opts: TestAppOptions = {}): Promise<TestApp> {
+  return createTestApp({
+    modules: [identityModule, notificationsModule],
+    ...opts,
+    env: { ...QUIET_ENV, ...opts.env },
+  });
+}
+
+export async function login(
+  app: FastifyInstance,
+  email: string,
+  password: string,
+  extra: { client?: 'browser' | 'app'; ip?: string } = {},
+) {
+  return app.inject({
+    method: 'POST',
+    url: '/api/auth/login',
+    payload: { email, password, ...(extra.client ? { client: extra.client } : {}) },
+    ...(extra.ip ? { remoteAddress: extra.ip } : {}),
+  });
 }

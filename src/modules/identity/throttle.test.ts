@@ -3,8 +3,9 @@ import type { LightMyRequestResponse } from 'fastify';
 import type { TestApp } from '../../../test/helpers/app.ts';
 import { loadConfig } from '../../config.ts';
 import { progressiveLockSeconds, type ThrottleConfig } from './throttle.ts';
-import { createUserForTest } from './testing.ts';
-import { expectProblem, login, mailCount, startIdentityApp } from './test-support.ts';
+import { createUserForTest, login, startIdentityApp } from './testing.ts';
+import { expectProblem } from '../../../test/helpers/expect.ts';
+import { mailCount } from '../../../test/helpers/outbox.ts';
 
 const limits = {
   AUTH_FREE_FAILURES: '2',

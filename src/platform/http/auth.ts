@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { InvalidTokenError, type Principal, type TokenService } from '../auth/tokens.ts';
-import { ForbiddenError, UnauthorizedError } from './errors.ts';
+import { UnauthorizedError } from './errors.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -54,12 +54,4 @@ export async function authenticateToken(opts: AuthOptions, token: string): Promi
 /** preHandler: the route needs a signed-in caller. */
 export async function requireAuth(request: FastifyRequest): Promise<void> {
   if (!request.principal) throw new UnauthorizedError();
-}
-
-/** preHandler factory: the caller must hold one of `roles`. */
-export function requireRole(...roles: string[]) {
-  return async (request: FastifyRequest): Promise<void> => {
-    if (!request.principal) throw new UnauthorizedError();
-    if (!roles.includes(request.principal.role)) throw new ForbiddenError();
-  };
 }
