@@ -187,16 +187,14 @@ describe.skipIf(!onPostgres)('catalogue and wishlist changes racing other writer
     const full = rows.slice(0, WISHLIST_LIMIT - 1);
     await db.insert(wishlist).values(full.map((c) => ({ userId: user.id, cardId: c.id })));
     const results = await Promise.all(
-      rows
-        .slice(WISHLIST_LIMIT - 1)
-        .map((c) =>
-          t.app.inject({
-            method: 'PUT',
-            url: '/api/collection/wishlist',
-            headers: auth(user),
-            payload: { cardId: c.id },
-          }),
-        ),
+      rows.slice(WISHLIST_LIMIT - 1).map((c) =>
+        t.app.inject({
+          method: 'PUT',
+          url: '/api/collection/wishlist',
+          headers: auth(user),
+          payload: { cardId: c.id },
+        }),
+      ),
     );
     expect(results.map((r) => r.statusCode).sort()).toEqual([200, 400, 400, 400, 400, 400]);
     const count = await db.execute<{ n: number }>(
