@@ -1,5 +1,6 @@
 import { uuidv7 } from 'uuidv7';
 import type { Cache } from '../../platform/cache/cache.ts';
+import { isUniqueViolation } from '../../platform/db/errors.ts';
 import { withTransaction, type Db } from '../../platform/db/tx.ts';
 import { CATALOG_PREFIX, cachedJson, freshJson, invalidateCatalog, queryKey, type CachedJson } from './cache.ts';
 import { decodeListCursor, encodeListCursor } from './cursor.ts';
@@ -42,7 +43,7 @@ export async function updateSet(deps: CatalogDeps, id: string, body: SetUpdate) 
   const row = await withTransaction(deps.db, async (tx) => {
     const patch = { ...fields, ...(retired === undefined ? {} : { retiredAt: retired ? new Date() : null }) };
     return repo.updateSet(tx, id, patch).catch((err: unknown) => {
-      throw repo.isUniqueViolation(err) ? new DuplicateError('set_code_taken', `Set code ${body.code} is taken`) : err;
+      throw isUniqueViolation(err) ? new DuplicateError('set_code_taken', `Set code ${body.code} is taken`) : err;
     });
   });
   if (!row) throw new SetNotFoundError();
@@ -139,7 +140,7 @@ export async function updateCard(deps: CatalogDeps, id: string, body: CardUpdate
       ...(retired === undefined ? {} : { retiredAt: retired ? (current.retiredAt ?? new Date()) : null }),
     };
     await repo.updateCard(tx, id, patch, set).catch((err: unknown) => {
-      if (!repo.isUniqueViolation(err)) throw err;
+      if (!isUniqueViolation(err)) throw err;
       throw new DuplicateError('card_number_taken', 'Another card of this set has this number');
     });
   });

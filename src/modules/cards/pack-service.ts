@@ -10,7 +10,7 @@ import type { PackCreate, PackUpdate } from './pack-schemas.ts';
 import { currentDropTable, normaliseWeights, supplyOf } from './pack-table.ts';
 import { SYSTEM_ACCOUNTS, balances, registerAsset } from './ports.ts';
 import { packAssetCode, rarityRank, type Rarity } from './rarity.ts';
-import { isUniqueViolation } from './repo.ts';
+import { isUniqueViolation } from '../../platform/db/errors.ts';
 
 async function productView(db: Db, row: repo.ProductRow, withCards: boolean) {
   const table = await currentDropTable(db, row);

@@ -9,14 +9,6 @@ export type CardRow = typeof cards.$inferSelect & { setCode: string; setName: st
 export type VariantRow = typeof cardVariants.$inferSelect;
 export type NewCard = Omit<typeof cards.$inferInsert, 'setLabel'>;
 
-/** True when `err` (possibly wrapped by drizzle) is a unique-constraint violation. */
-export function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
-}
-
 const setLabel = (code: string, name: string) => `${code} ${name}`;
 
 // ---- sets

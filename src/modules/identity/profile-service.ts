@@ -1,4 +1,5 @@
 import type { Principal } from '../../platform/auth/tokens.ts';
+import { isUniqueViolation } from '../../platform/db/errors.ts';
 import { withTransaction, type Db } from '../../platform/db/tx.ts';
 import { recordEvent } from '../../platform/events/index.ts';
 import { reauthenticate } from './account-service.ts';
@@ -11,7 +12,6 @@ import {
   findNotificationPreferences,
   findUserById,
   findUserByUsername,
-  isUniqueViolation,
   updateUser,
   type UserPatch,
 } from './repo.ts';

@@ -25,14 +25,6 @@ export type UserPatch = Partial<
   >
 >;
 
-/** True when `err` (possibly wrapped by drizzle) is a unique-constraint violation. */
-export function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
-}
-
 /** Inserts an account; returns null when the email or username is already taken. */
 export async function insertUser(db: Db, values: NewUser): Promise<UserRow | null> {
   const [row] = await db.insert(users).values(values).onConflictDoNothing().returning();

@@ -5,15 +5,6 @@ import { keyOf, type BalanceKey, type BalanceState, type Leg, type PlannedEntry 
 
 const list = (items: SQL[]) => sql.join(items, sql`, `);
 
-/** Postgres error code of a failed statement, looking through drizzle's wrapper. */
-export function pgCode(err: unknown): string | undefined {
-  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return undefined;
-}
-
 export async function insertAsset(db: Db, code: string, kind: 'currency' | 'card'): Promise<void> {
   await db.execute(sql`INSERT INTO ledger_assets (code, kind) VALUES (${code}, ${kind}) ON CONFLICT (code) DO NOTHING`);
 }

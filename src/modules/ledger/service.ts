@@ -1,7 +1,7 @@
 import { uuidv7 } from 'uuidv7';
 import { auditInsertSql, type AuditActor, type RequestOrigin } from '../../platform/audit/index.ts';
-import { isTransaction, type Db } from '../../platform/db/tx.ts';
-import { withRetryableTransaction } from '../../platform/http/idempotency.ts';
+import { pgErrorCode } from '../../platform/db/errors.ts';
+import { isTransaction, withRetryableTransaction, type Db } from '../../platform/db/tx.ts';
 import { ASSET_CODE, TRANSFER_KIND, walletAccountId } from './accounts.ts';
 import {
   InsufficientFundsError,
@@ -192,7 +192,7 @@ export async function transfer(db: Db, input: TransferInput): Promise<TransferRe
     try {
       written = await repo.writeMovement(tx, { transferId: id, phase: 'apply', create, audit, ...plan });
     } catch (err) {
-      if (repo.pgCode(err) === '23505' && input.id) throw new TransferExistsError(id);
+      if (pgErrorCode(err) === '23505' && input.id) throw new TransferExistsError(id);
       throw err;
     }
     return {

@@ -1,5 +1,6 @@
 import { PgTransaction, type PgDatabase } from 'drizzle-orm/pg-core';
 import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
+import { isRetryableConflict } from './errors.ts';
 
 /** The database or an open transaction: every repo function takes one as its first argument. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- drizzle's schema generics are unused: repos use the core query builder
@@ -17,4 +18,18 @@ export function withTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<
 
 export function isTransaction(db: Db): boolean {
   return db instanceof PgTransaction;
+}
+
+/**
+ * Runs `fn` in a new transaction, again (up to `attempts` times) when PostgreSQL aborts it as a
+ * deadlock or serialization victim: the work rolled back, so repeating it is safe.
+ */
+export async function withRetryableTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await db.transaction((tx) => fn(tx));
+    } catch (err) {
+      if (attempt >= attempts || !isRetryableConflict(err)) throw err;
+    }
+  }
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { lt, sql } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Db } from '../db/tx.ts';
+import { isUniqueViolation } from '../db/errors.ts';
+import { withRetryableTransaction, type Db } from '../db/tx.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import { AppError, ConflictError } from './errors.ts';
 import { idempotencyKeys } from './tables.ts';
@@ -59,37 +60,7 @@ export function canonicalJson(value: unknown): string {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
-const RETRYABLE = new Set(['40001', '40P01']);
-
 class KeyCommittedMeanwhile extends Error {}
-
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
-}
-
-function isRetryable(err: unknown): boolean {
-  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
-    if (RETRYABLE.has(String((e as { code?: unknown }).code))) return true;
-  }
-  return false;
-}
-
-/**
- * Runs `fn` in a new transaction, again (up to `attempts` times) when PostgreSQL aborts it as a
- * deadlock or serialization victim: the work rolled back, so repeating it is safe.
- */
-export async function withRetryableTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>, attempts = 5): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await db.transaction((tx) => fn(tx));
-    } catch (err) {
-      if (attempt >= attempts || !isRetryable(err)) throw err;
-    }
-  }
-}
 
 type Outcome = { replay: false; status: number; payload: string } | { replay: true; row: StoredResponse };
 

@@ -1,6 +1,7 @@
 import PgBoss from 'pg-boss';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import { isRetryableConflict, isUniqueViolation } from '../db/errors.ts';
 import type { Db } from '../db/tx.ts';
 
 export type JobHandler<T> = (data: T, job: { id: string; name: string }) => Promise<void>;
@@ -140,8 +141,7 @@ export class JobQueue {
         });
         return;
       } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (attempt >= 5 || (code !== '40P01' && code !== '23505')) throw err;
+        if (attempt >= 5 || !(isRetryableConflict(err) || isUniqueViolation(err))) throw err;
         await new Promise((r) => setTimeout(r, 50 + Math.random() * 200));
       }
     }

@@ -1,8 +1,7 @@
 import { uuidv7 } from 'uuidv7';
 import { appendAudit, type AuditEntry, type RequestOrigin } from '../../../platform/audit/index.ts';
-import type { Db } from '../../../platform/db/tx.ts';
+import { withRetryableTransaction, type Db } from '../../../platform/db/tx.ts';
 import { recordEvent } from '../../../platform/events/index.ts';
-import { withRetryableTransaction } from '../../../platform/http/idempotency.ts';
 import { COIN, SYSTEM_ACCOUNTS } from '../accounts.ts';
 import {
   PaymentMismatchError,
