@@ -1,6 +1,13 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/tx.ts';
-import { claimEvents, markDelivered, markFailed, type DomainEvent } from './outbox.ts';
+import {
+  claimEvents,
+  markDelivered,
+  markFailed,
+  markHandlerSucceeded,
+  succeededHandlers,
+  type DomainEvent,
+} from './outbox.ts';
 
 export type EventHandler = (event: DomainEvent) => Promise<void>;
 
@@ -73,7 +80,14 @@ export class OutboxDispatcher {
     const events = await claimEvents(db, this.opts.batchSize ?? 50, this.opts.leaseMs ?? 30_000);
     for (const event of events) {
       try {
-        for (const h of registry.handlersFor(event.type)) await h.handle(event);
+        const handlers = registry.handlersFor(event.type);
+        // With one handler there is nothing to spare on a retry; with several, skip the ones done.
+        const done = handlers.length > 1 && event.attempt > 1 ? await succeededHandlers(db, event.id) : new Set();
+        for (const h of handlers) {
+          if (done.has(h.name)) continue;
+          await h.handle(event);
+          if (handlers.length > 1) await markHandlerSucceeded(db, event.id, h.name);
+        }
         await markDelivered(db, event.id);
       } catch (err) {
         const park = event.attempt >= this.opts.maxAttempts;

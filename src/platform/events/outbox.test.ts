@@ -100,6 +100,31 @@ describe('transactional outbox', () => {
     expect(calls).toBe(4);
   });
 
+  it('on a retry runs only the handlers that failed, not the ones that already succeeded', async () => {
+    const registry = new EventRegistry();
+    const calls: string[] = [];
+    let mailServerUp = false;
+    registry.on('user.registered', 'push', async () => {
+      calls.push('push');
+    });
+    registry.on('user.registered', 'mail', async () => {
+      calls.push('mail');
+      if (!mailServerUp) throw new Error('mail server down');
+    });
+    const id = await recordEvent(database.db, {
+      type: 'user.registered',
+      aggregateType: 'user',
+      aggregateId: 'u1',
+      payload: {},
+    });
+    const d = dispatcher(registry);
+    await d.runOnce();
+    mailServerUp = true;
+    await d.runOnce();
+    expect(calls).toEqual(['push', 'mail', 'mail']);
+    expect((await statusOf(id))?.status).toBe('delivered');
+  });
+
   it('waits for a failed event before delivering later events of the same aggregate', async () => {
     const registry = new EventRegistry();
     const delivered: string[] = [];

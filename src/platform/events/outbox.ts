@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
 import type { Db } from '../db/tx.ts';
-import { outboxEvents } from './tables.ts';
+import { outboxDeliveries, outboxEvents } from './tables.ts';
 
 /** A domain event as handlers receive it. */
 export interface DomainEvent<P = unknown> {
@@ -94,7 +94,21 @@ export async function claimEvents(db: Db, limit: number, leaseMs: number): Promi
     }));
 }
 
+/** Handlers of event `id` that already succeeded on an earlier attempt. */
+export async function succeededHandlers(db: Db, id: string): Promise<Set<string>> {
+  const rows = await db
+    .select({ handler: outboxDeliveries.handler })
+    .from(outboxDeliveries)
+    .where(sql`${outboxDeliveries.eventId} = ${id}`);
+  return new Set(rows.map((r) => r.handler));
+}
+
+export async function markHandlerSucceeded(db: Db, id: string, handler: string): Promise<void> {
+  await db.insert(outboxDeliveries).values({ eventId: id, handler }).onConflictDoNothing();
+}
+
 export async function markDelivered(db: Db, id: string): Promise<void> {
+  await db.execute(sql`DELETE FROM platform_outbox_deliveries WHERE event_id = ${id}`);
   await db.execute(sql`
     UPDATE platform_outbox_events
     SET status = 'delivered', delivered_at = now(), locked_until = NULL, last_error = NULL

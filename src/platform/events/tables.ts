@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * The transactional outbox. A row is written in the same transaction as the change it describes,
@@ -30,4 +30,18 @@ export const outboxEvents = pgTable(
       .where(sql`${t.status} = 'pending'`),
     index('platform_outbox_status_idx').on(t.status, t.createdAt),
   ],
+);
+
+/**
+ * Handlers that already succeeded for an event that has several: a retry runs only the ones that
+ * failed, so one failing handler does not make the others repeat their effects (a second mail).
+ */
+export const outboxDeliveries = pgTable(
+  'platform_outbox_deliveries',
+  {
+    eventId: uuid('event_id').notNull(),
+    handler: text('handler').notNull(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.eventId, t.handler] })],
 );
