@@ -12,11 +12,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { drawPack } from '../src/modules/cards/draw.ts';
@@ -25,9 +23,9 @@ import { demoCatalogSeeder } from '../src/modules/cards/seed.ts';
 import { modules } from '../src/modules/index.ts';
 import { runSeeds } from '../src/platform/db/seed.ts';
 import { createRuntime } from '../src/platform/runtime.ts';
+import { freePort, scratchDatabase } from './support/postgres.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const SERVER_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const CONNECTIONS = 32;
 const DB_CONNECTIONS = 16;
 const DRAWS = 20_000;
@@ -36,35 +34,11 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FILTERED = '/api/cards?rarity=rare&rarity=epic&element=fire&sort=price&limit=20';
 const SEARCHES = ['embr drak', 'frost wyrm', 'serpnt', 'shadow oracle', 'thunder titan', 'glacier', 'phoenx', 'golem'];
 
-function withDatabase(url: string, name: string) {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function admin(statement: string) {
-  const c = new pg.Client({ connectionString: SERVER_URL });
-  await c.connect();
-  try {
-    await c.query(statement);
-  } finally {
-    await c.end();
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 const serverEnv = (databaseUrl: string, port: number) => ({
   ...process.env,
   NODE_ENV: 'production',
+  // The benchmark measures the product with its only payment provider, the sandbox.
+  PAYMENT_SANDBOX_IN_PRODUCTION: 'true',
   LOG_LEVEL: 'warn',
   DATABASE_URL: databaseUrl,
   HOST: '127.0.0.1',
@@ -138,9 +112,8 @@ function drawRate() {
 }
 
 async function main() {
-  const name = `bench_cards_${randomBytes(6).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
-  const databaseUrl = withDatabase(SERVER_URL, name);
+  const scratch = await scratchDatabase('bench_cards');
+  const databaseUrl = scratch.url;
   let child: ChildProcess | undefined;
   const setup = await createRuntime(loadConfig({ ...serverEnv(databaseUrl, 0), RUN_WORKERS: 'false' }), {
     role: 'worker',
@@ -194,7 +167,7 @@ async function main() {
   } finally {
     child?.kill('SIGTERM');
     await setup.stop();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await scratch.drop();
   }
 }
 

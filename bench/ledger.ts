@@ -13,23 +13,21 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { createUserForTest } from '../src/modules/identity/testing.ts';
 import { COIN, SYSTEM_ACCOUNTS, ensureWallets, reconcile, transfer } from '../src/modules/ledger/index.ts';
 import { modules } from '../src/modules/index.ts';
 import { createRuntime } from '../src/platform/runtime.ts';
+import { freePort, scratchDatabase } from './support/postgres.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const SERVER_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const USERS = 200;
 const HTTP_CONNECTIONS = 32;
 const DB_CONNECTIONS = 16;
@@ -95,35 +93,11 @@ INSERT INTO platform_idempotency_keys (scope, key, request_hash, status_code, co
 END;
 `;
 
-function withDatabase(url: string, name: string) {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function admin(statement: string) {
-  const c = new pg.Client({ connectionString: SERVER_URL });
-  await c.connect();
-  try {
-    await c.query(statement);
-  } finally {
-    await c.end();
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 const serverEnv = (databaseUrl: string, port: number) => ({
   ...process.env,
   NODE_ENV: 'production',
+  // The benchmark measures the product with its only payment provider, the sandbox.
+  PAYMENT_SANDBOX_IN_PRODUCTION: 'true',
   LOG_LEVEL: 'warn',
   DATABASE_URL: databaseUrl,
   HOST: '127.0.0.1',
@@ -231,9 +205,8 @@ async function main() {
     () => true,
     () => false,
   );
-  const name = `bench_ledger_${randomBytes(6).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
-  const databaseUrl = withDatabase(SERVER_URL, name);
+  const scratch = await scratchDatabase('bench_ledger');
+  const databaseUrl = scratch.url;
   let child: ChildProcess | undefined;
   const setup = await createRuntime(loadConfig({ ...serverEnv(databaseUrl, 0), RUN_WORKERS: 'false' }), {
     role: 'worker',
@@ -319,7 +292,7 @@ async function main() {
   } finally {
     child?.kill('SIGTERM');
     await setup.stop();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await scratch.drop();
   }
 }
 
