@@ -19,6 +19,7 @@ import { identityModule, PasswordHasher } from '../src/modules/identity/index.ts
 import { createUserForTest } from '../src/modules/identity/testing.ts';
 import { notificationsModule } from '../src/modules/notifications/index.ts';
 import { createRuntime } from '../src/platform/runtime.ts';
+import { printTable } from './support/table.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
@@ -52,20 +53,18 @@ async function measure(
   };
 }
 
-function printTable(rows: Figures[]) {
-  const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'];
-  const cells = rows.map((r) => [
-    r.name,
-    r.requestsPerSecond.toFixed(0),
-    r.p50Ms.toFixed(1),
-    r.p99Ms.toFixed(1),
-    String(r.non2xx),
-    String(r.errors),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-  const line = (c: string[]) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0)));
-  console.log(line(header).join('  '));
-  for (const c of cells) console.log(line(c).join('  '));
+function printFigures(rows: Figures[]) {
+  printTable(
+    ['target', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'],
+    rows.map((r) => [
+      r.name,
+      r.requestsPerSecond.toFixed(0),
+      r.p50Ms.toFixed(1),
+      r.p99Ms.toFixed(1),
+      String(r.non2xx),
+      String(r.errors),
+    ]),
+  );
 }
 
 /** Sequential verifications on one thread for `seconds`: the per-core cost of one sign-in's hash. */
@@ -121,7 +120,7 @@ try {
       body: JSON.stringify({ email: user.email, password: user.password }),
     }),
   ];
-  printTable(rows);
+  printFigures(rows);
   const perThread = await verifyRate(new PasswordHasher(config), Math.min(SECONDS, 5));
   console.log(
     `\nargon2id verifications on one thread: ${perThread.toFixed(1)}/s (${(1000 / perThread).toFixed(1)} ms each)`,

@@ -16,6 +16,7 @@ import autocannon from 'autocannon';
 import { loadConfig } from '../src/config.ts';
 import { modules } from '../src/modules/index.ts';
 import { createRuntime } from '../src/platform/runtime.ts';
+import { printTable } from './support/table.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
@@ -57,19 +58,11 @@ async function measure(name: string, url: string): Promise<Figures> {
   };
 }
 
-function printTable(rows: Figures[]) {
-  const header = ['target', 'req/s', 'p99 ms', 'non-2xx', 'errors'];
-  const cells = rows.map((r) => [
-    r.name,
-    r.requestsPerSecond.toFixed(0),
-    r.p99Ms.toFixed(1),
-    String(r.non2xx),
-    String(r.errors),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-  const line = (c: string[]) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0)));
-  console.log(line(header).join('  '));
-  for (const c of cells) console.log(line(c).join('  '));
+function printFigures(rows: Figures[]) {
+  printTable(
+    ['target', 'req/s', 'p99 ms', 'non-2xx', 'errors'],
+    rows.map((r) => [r.name, r.requestsPerSecond.toFixed(0), r.p99Ms.toFixed(1), String(r.non2xx), String(r.errors)]),
+  );
 }
 
 const dataDir = await mkdtemp(path.join(tmpdir(), 'ece-bench-'));
@@ -90,7 +83,7 @@ try {
   console.log(`HTTP baseline: ${SECONDS} s per target, ${CONNECTIONS} connections, Node ${process.version}\n`);
   const rawFigures = await measure('raw node:http', raw.url);
   const serviceFigures = await measure('service GET /health/live', serviceUrl);
-  printTable([rawFigures, serviceFigures]);
+  printFigures([rawFigures, serviceFigures]);
   const ratio = serviceFigures.requestsPerSecond / rawFigures.requestsPerSecond;
   console.log(`\nservice/raw throughput: ${ratio.toFixed(2)} (${(ratio * 100).toFixed(0)} %)`);
   if (serviceFigures.non2xx + serviceFigures.errors > 0) {
