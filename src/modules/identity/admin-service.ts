@@ -1,6 +1,7 @@
 import type { Principal } from '../../platform/auth/tokens.ts';
 import { withTransaction, type Db } from '../../platform/db/tx.ts';
 import { recordEvent } from '../../platform/events/index.ts';
+import { ForbiddenError } from '../../platform/http/errors.ts';
 import { uuidv7 } from 'uuidv7';
 import { decodeIdCursor, pageById } from '../../platform/http/cursor.ts';
 import { normalizeEmail, type IdentityDeps, type RequestMeta } from './deps.ts';
@@ -55,6 +56,8 @@ export async function changeRole(
   const user = await withTransaction(deps.db, async (tx) => {
     // Locked before the target is read, so the target's role below is the settled one.
     const admins = await lockActiveAdmins(tx);
+    // The caller's role comes from a cached check; the locked rows are the settled truth.
+    if (!admins.includes(actor.userId)) throw new ForbiddenError('Only an active admin can change roles');
     const target = await findUserById(tx, targetId);
     if (!target || target.status === 'deleted') throw new UserNotFoundError();
     if (target.role === role) return target;
