@@ -194,3 +194,18 @@ export async function databaseName(db: Db): Promise<string> {
   const r = await db.execute<{ name: string }>(sql`SELECT current_database() AS name`);
   return r.rows[0]?.name ?? 'default';
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A variant's identity for other modules: its card and its ledger asset; null when unknown. */
+export async function findVariantRef(
+  db: Db,
+  variantId: string,
+): Promise<{ id: string; cardId: string; asset: string } | null> {
+  if (!UUID.test(variantId)) return null;
+  const [row] = await db
+    .select({ id: cardVariants.id, cardId: cardVariants.cardId, asset: cardVariants.asset })
+    .from(cardVariants)
+    .where(eq(cardVariants.id, variantId));
+  return row ?? null;
+}
