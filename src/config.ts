@@ -64,6 +64,10 @@ const ConfigSchema = Type.Object({
   LEDGER_RECONCILE_INTERVAL_SECONDS: Type.Integer({ default: 300, minimum: 10 }),
   LEDGER_PENDING_SWEEP_SECONDS: Type.Integer({ default: 30, minimum: 1 }),
   IDEMPOTENCY_TTL_HOURS: Type.Integer({ default: 24, minimum: 24 }),
+  // Trades between users: open offers per proposer, how long an offer stays open, the expiry sweep.
+  TRADES_MAX_OPEN_OFFERS: Type.Integer({ default: 20, minimum: 1 }),
+  TRADES_OFFER_TTL_HOURS: Type.Integer({ default: 336, minimum: 1 }),
+  TRADES_EXPIRY_SWEEP_SECONDS: Type.Integer({ default: 60, minimum: 1 }),
   // Payments: the provider money enters and leaves through, and the secret its webhooks are signed with.
   PAYMENT_PROVIDER: Type.Enum(['sandbox'] as const, { default: 'sandbox' }),
   PAYMENT_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 32 })),

@@ -2,7 +2,16 @@ import type { ModuleDefinition } from '../platform/module.ts';
 import { cardsModule } from './cards/index.ts';
 import { identityModule } from './identity/index.ts';
 import { ledgerModule } from './ledger/index.ts';
+import { marketModule } from './market/index.ts';
 import { notificationsModule } from './notifications/index.ts';
+import { tradesModule } from './trades/index.ts';
 
 /** Every business module, in registration order. */
-export const modules: readonly ModuleDefinition[] = [identityModule, notificationsModule, ledgerModule, cardsModule];
+export const modules: readonly ModuleDefinition[] = [
+  identityModule,
+  notificationsModule,
+  ledgerModule,
+  cardsModule,
+  tradesModule,
+  marketModule,
+];

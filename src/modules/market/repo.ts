@@ -1,0 +1,154 @@
+import { and, desc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
+import type { Db } from '../../platform/db/tx.ts';
+import { marketCandles, marketOrders, marketTrades } from './tables.ts';
+
+export type OrderRow = typeof marketOrders.$inferSelect;
+export type NewOrderRow = typeof marketOrders.$inferInsert;
+export type TradeRow = typeof marketTrades.$inferSelect;
+export type CandleRow = typeof marketCandles.$inferSelect;
+
+/** A card variant as the market needs it (resolved through the cards module). */
+export interface VariantRef {
+  id: string;
+  cardId: string;
+  asset: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Serialises matching per variant until the transaction ends, across every API process. */
+export async function lockVariant(db: Db, variantId: string): Promise<void> {
+  await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`market:${variantId}`}, 0))`);
+}
+
+/** Open orders of a variant in time priority (ids are time-ordered and issued under the lock). */
+export function openOrders(db: Db, variantId: string): Promise<OrderRow[]> {
+  return db
+    .select()
+    .from(marketOrders)
+    .where(and(eq(marketOrders.variantId, variantId), eq(marketOrders.status, 'open')))
+    .orderBy(marketOrders.id);
+}
+
+export async function insertOrder(db: Db, row: NewOrderRow): Promise<void> {
+  await db.insert(marketOrders).values(row);
+}
+
+export async function updateOrder(
+  db: Db,
+  id: string,
+  change: Pick<OrderRow, 'remaining' | 'filledQuantity' | 'filledNotional' | 'feePaid' | 'status' | 'cancelReason'>,
+): Promise<void> {
+  await db
+    .update(marketOrders)
+    .set({ ...change, updatedAt: sql`now()` })
+    .where(eq(marketOrders.id, id));
+}
+
+export async function findOrder(db: Db, id: string): Promise<OrderRow | null> {
+  if (!UUID.test(id)) return null;
+  const [row] = await db.select().from(marketOrders).where(eq(marketOrders.id, id));
+  return row ?? null;
+}
+
+export function ordersOf(db: Db, ownerId: string, state: 'open' | 'done', limit: number): Promise<OrderRow[]> {
+  const statuses: OrderRow['status'][] = state === 'open' ? ['open'] : ['filled', 'cancelled'];
+  return db
+    .select()
+    .from(marketOrders)
+    .where(and(eq(marketOrders.ownerId, ownerId), inArray(marketOrders.status, statuses)))
+    .orderBy(desc(marketOrders.id))
+    .limit(limit);
+}
+
+export async function insertTrade(db: Db, row: typeof marketTrades.$inferInsert): Promise<TradeRow> {
+  const [inserted] = await db.insert(marketTrades).values(row).returning();
+  if (!inserted) throw new Error('trade insert returned nothing');
+  return inserted;
+}
+
+export async function lastTradePrice(db: Db, variantId: string): Promise<bigint | null> {
+  const [row] = await db
+    .select({ price: marketTrades.price })
+    .from(marketTrades)
+    .where(eq(marketTrades.variantId, variantId))
+    .orderBy(desc(marketTrades.ts), desc(marketTrades.id))
+    .limit(1);
+  return row?.price ?? null;
+}
+
+/** Trades newest first, before the `before` trade id when given. */
+export function tradesOf(db: Db, variantId: string, limit: number, before?: string): Promise<TradeRow[]> {
+  const conds = [eq(marketTrades.variantId, variantId)];
+  if (before) conds.push(lt(marketTrades.id, before));
+  return db
+    .select()
+    .from(marketTrades)
+    .where(and(...conds))
+    .orderBy(desc(marketTrades.id))
+    .limit(limit);
+}
+
+/** Trades after `since`, oldest first, and the last price at or before it. */
+export async function tradesSince(db: Db, variantId: string, since: Date) {
+  const trades = await db
+    .select({ ts: marketTrades.ts, price: marketTrades.price, quantity: marketTrades.quantity })
+    .from(marketTrades)
+    .where(and(eq(marketTrades.variantId, variantId), sql`${marketTrades.ts} > ${since.toISOString()}`))
+    .orderBy(marketTrades.ts, marketTrades.id);
+  const [prev] = await db
+    .select({ price: marketTrades.price })
+    .from(marketTrades)
+    .where(and(eq(marketTrades.variantId, variantId), lte(marketTrades.ts, since)))
+    .orderBy(desc(marketTrades.ts), desc(marketTrades.id))
+    .limit(1);
+  return { trades, previousPrice: prev?.price ?? null };
+}
+
+/** Folds one trade into its candle: the first trade of a bucket opens it, each later one closes it. */
+export async function applyTradeToCandle(
+  db: Db,
+  c: { variantId: string; interval: string; bucketStart: Date; price: bigint; quantity: bigint },
+): Promise<void> {
+  const notional = c.price * c.quantity;
+  await db
+    .insert(marketCandles)
+    .values({
+      variantId: c.variantId,
+      interval: c.interval,
+      bucketStart: c.bucketStart,
+      open: c.price,
+      high: c.price,
+      low: c.price,
+      close: c.price,
+      volume: c.quantity,
+      notional,
+      trades: 1,
+    })
+    .onConflictDoUpdate({
+      target: [marketCandles.variantId, marketCandles.interval, marketCandles.bucketStart],
+      set: {
+        high: sql`GREATEST(${marketCandles.high}, excluded.high)`,
+        low: sql`LEAST(${marketCandles.low}, excluded.low)`,
+        close: sql`excluded.close`,
+        volume: sql`${marketCandles.volume} + excluded.volume`,
+        notional: sql`${marketCandles.notional} + excluded.notional`,
+        trades: sql`${marketCandles.trades} + 1`,
+      },
+    });
+}
+
+export function candlesOf(db: Db, variantId: string, interval: string, from: Date, to: Date): Promise<CandleRow[]> {
+  return db
+    .select()
+    .from(marketCandles)
+    .where(
+      and(
+        eq(marketCandles.variantId, variantId),
+        eq(marketCandles.interval, interval),
+        gte(marketCandles.bucketStart, from),
+        lt(marketCandles.bucketStart, to),
+      ),
+    )
+    .orderBy(marketCandles.bucketStart);
+}

@@ -1,0 +1,135 @@
+import { uuidv7 } from 'uuidv7';
+import type { Db } from '../../platform/db/tx.ts';
+import { recordEvents, type NewEvent } from '../../platform/events/index.ts';
+import { userChannel } from '../../platform/realtime/ws.ts';
+import { COIN, SYSTEM_ACCOUNTS, balances, transfer, walletAccountId } from '../ledger/index.ts';
+import { CANDLE_INTERVALS, bucketStart, feeForFill, type Fill, type FeeSchedule } from './engine/index.ts';
+import * as repo from './repo.ts';
+import type { OrderRow, VariantRef } from './repo.ts';
+
+/** Realtime channels of a book; `cardId` is the variant id the book trades. */
+export const marketChannels = {
+  trades: (cardId: string) => `market.trades.${cardId}`,
+  ticker: (cardId: string) => `market.ticker.${cardId}`,
+  book: (cardId: string) => `market.book.${cardId}`,
+};
+
+/** Outbox event types; each payload names the channel it is published on. */
+export const MARKET_EVENTS = { publish: 'market.publish' } as const;
+
+export interface PublishPayload {
+  channel: string;
+  message: Record<string, unknown>;
+}
+
+export const publishEvent = (variantId: string, channel: string, message: Record<string, unknown>): NewEvent => ({
+  type: MARKET_EVENTS.publish,
+  aggregateType: 'market.book',
+  aggregateId: variantId,
+  payload: { channel, message } satisfies PublishPayload,
+});
+
+/** Moves the fill's cards, coins and fee through the ledger and records the trade and its candles. */
+export async function settleFill(
+  tx: Db,
+  variant: VariantRef,
+  fill: Fill,
+  orders: Map<string, OrderRow>,
+  fees: FeeSchedule,
+): Promise<NewEvent[]> {
+  const maker = orders.get(fill.makerOrderId);
+  const taker = orders.get(fill.takerOrderId);
+  if (!maker || !taker) throw new Error('fill names an order that was not loaded');
+  const [buyer, seller] = fill.takerSide === 'buy' ? [taker, maker] : [maker, taker];
+  const notional = fill.price * fill.quantity;
+  const fee = feeForFill(buyer.filledNotional, notional, fees);
+  const [buyerFee, sellerFee] = fees.payer === 'buyer' ? [fee, 0n] : [0n, fee];
+  const tradeId = uuidv7();
+  await transfer(tx, {
+    kind: 'market.fill',
+    reference: tradeId,
+    legs: [
+      { from: seller.escrowAccountId, to: walletAccountId(buyer.ownerId), asset: variant.asset, amount: fill.quantity },
+      { from: buyer.escrowAccountId, to: walletAccountId(seller.ownerId), asset: COIN, amount: notional - sellerFee },
+      ...(fee > 0n ? [{ from: buyer.escrowAccountId, to: SYSTEM_ACCOUNTS.fees, asset: COIN, amount: fee }] : []),
+    ],
+  });
+  for (const o of [buyer, seller]) {
+    o.filledQuantity += fill.quantity;
+    o.filledNotional += notional;
+    o.remaining -= fill.quantity;
+    if (o.remaining === 0n) o.status = 'filled';
+  }
+  buyer.feePaid += buyerFee;
+  seller.feePaid += sellerFee;
+  const trade = await repo.insertTrade(tx, {
+    id: tradeId,
+    variantId: variant.id,
+    makerOrderId: maker.id,
+    takerOrderId: taker.id,
+    makerOwnerId: maker.ownerId,
+    takerOwnerId: taker.ownerId,
+    takerSide: fill.takerSide,
+    price: fill.price,
+    quantity: fill.quantity,
+    buyerFee,
+    sellerFee,
+  });
+  const ts = trade.ts.getTime();
+  for (const interval of CANDLE_INTERVALS) {
+    await repo.applyTradeToCandle(tx, {
+      variantId: variant.id,
+      interval,
+      bucketStart: new Date(bucketStart(ts, interval)),
+      price: fill.price,
+      quantity: fill.quantity,
+    });
+  }
+  const message = {
+    type: 'trade',
+    id: tradeId,
+    cardId: variant.id,
+    price: Number(fill.price),
+    quantity: Number(fill.quantity),
+    takerSide: fill.takerSide,
+    ts: trade.ts.toISOString(),
+  };
+  return [
+    publishEvent(variant.id, marketChannels.trades(variant.id), message),
+    ...[buyer, seller].map((o) =>
+      publishEvent(variant.id, userChannel(o.ownerId), { ...message, type: 'fill', orderId: o.id }),
+    ),
+  ];
+}
+
+/** Returns whatever an order's escrow still holds to its owner (the order is closed). */
+export async function releaseEscrow(tx: Db, order: OrderRow): Promise<void> {
+  const held = (await balances(tx, order.escrowAccountId)).filter((b) => b.available > 0n);
+  if (held.length === 0) return;
+  await transfer(tx, {
+    kind: 'market.release',
+    reference: order.id,
+    legs: held.map((b) => ({
+      from: order.escrowAccountId,
+      to: walletAccountId(order.ownerId),
+      asset: b.asset,
+      amount: b.available,
+    })),
+  });
+}
+
+export async function saveOrders(tx: Db, orders: Iterable<OrderRow>): Promise<void> {
+  for (const o of orders) {
+    await repo.updateOrder(tx, o.id, {
+      remaining: o.remaining,
+      filledQuantity: o.filledQuantity,
+      filledNotional: o.filledNotional,
+      feePaid: o.feePaid,
+      status: o.status,
+      cancelReason: o.cancelReason,
+    });
+    if (o.status !== 'open') await releaseEscrow(tx, o);
+  }
+}
+
+export { recordEvents };

@@ -1,0 +1,89 @@
+import { sql } from 'drizzle-orm';
+import { bigint, check, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+const at = (name: string) => timestamp(name, { withTimezone: true });
+const amount = (name: string) => bigint(name, { mode: 'bigint' });
+
+/**
+ * Exchange orders, one book per card variant. Open orders are the book: it is rebuilt from them in
+ * time order under the variant's lock, so these rows (not memory) are the record of priority.
+ */
+export const marketOrders = pgTable(
+  'market_orders',
+  {
+    id: uuid('id').primaryKey(),
+    ownerId: uuid('owner_id').notNull(),
+    variantId: uuid('variant_id').notNull(),
+    side: text('side', { enum: ['buy', 'sell'] }).notNull(),
+    type: text('type', { enum: ['limit', 'market'] }).notNull(),
+    timeInForce: text('time_in_force', { enum: ['GTC', 'IOC', 'FOK'] }).notNull(),
+    /** Limit price; for a market buy, the protection price its escrow was sized on. */
+    price: amount('price'),
+    quantity: amount('quantity').notNull(),
+    remaining: amount('remaining').notNull(),
+    filledQuantity: amount('filled_quantity')
+      .notNull()
+      .default(sql`0`),
+    filledNotional: amount('filled_notional')
+      .notNull()
+      .default(sql`0`),
+    feePaid: amount('fee_paid')
+      .notNull()
+      .default(sql`0`),
+    status: text('status', { enum: ['open', 'filled', 'cancelled'] }).notNull(),
+    cancelReason: text('cancel_reason'),
+    escrowAccountId: uuid('escrow_account_id').notNull(),
+    createdAt: at('created_at').notNull().defaultNow(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('market_orders_book_idx')
+      .on(t.variantId, t.createdAt, t.id)
+      .where(sql`${t.status} = 'open'`),
+    index('market_orders_owner_idx').on(t.ownerId, t.createdAt),
+    check('market_orders_quantity_positive', sql`${t.quantity} > 0`),
+    check('market_orders_remaining_range', sql`${t.remaining} >= 0 AND ${t.remaining} <= ${t.quantity}`),
+    check('market_orders_price_positive', sql`${t.price} IS NULL OR ${t.price} > 0`),
+  ],
+);
+
+/** Executions, always at the maker's price. `buyerFee` went to the fees account. */
+export const marketTrades = pgTable(
+  'market_trades',
+  {
+    id: uuid('id').primaryKey(),
+    variantId: uuid('variant_id').notNull(),
+    makerOrderId: uuid('maker_order_id').notNull(),
+    takerOrderId: uuid('taker_order_id').notNull(),
+    makerOwnerId: uuid('maker_owner_id').notNull(),
+    takerOwnerId: uuid('taker_owner_id').notNull(),
+    takerSide: text('taker_side', { enum: ['buy', 'sell'] }).notNull(),
+    price: amount('price').notNull(),
+    quantity: amount('quantity').notNull(),
+    buyerFee: amount('buyer_fee').notNull(),
+    sellerFee: amount('seller_fee').notNull(),
+    ts: at('ts').notNull().defaultNow(),
+  },
+  (t) => [
+    index('market_trades_variant_idx').on(t.variantId, t.ts, t.id),
+    check('market_trades_positive', sql`${t.price} > 0 AND ${t.quantity} > 0`),
+  ],
+);
+
+/** OHLCV per variant and interval, updated trade by trade (never recomputed on read). */
+export const marketCandles = pgTable(
+  'market_candles',
+  {
+    variantId: uuid('variant_id').notNull(),
+    interval: text('interval').notNull(),
+    bucketStart: at('bucket_start').notNull(),
+    open: amount('open').notNull(),
+    high: amount('high').notNull(),
+    low: amount('low').notNull(),
+    close: amount('close').notNull(),
+    volume: amount('volume').notNull(),
+    notional: amount('notional').notNull(),
+    trades: integer('trades').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.variantId, t.interval, t.bucketStart] })],
+);
