@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.ts';
 
 const SECRET = 'a-signing-secret-of-at-least-32-characters';
 
@@ -110,5 +111,13 @@ describe('loadConfig', () => {
     expect(() => {
       (config as { PORT: number }).PORT = 1;
     }).toThrow(TypeError);
+  });
+});
+
+describe('.env.example', () => {
+  it('documents every variable the service reads', () => {
+    const documented = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    const missing = CONFIG_VARIABLES.filter((name) => !new RegExp(`^#? ?${name}=`, 'm').test(documented));
+    expect(missing).toEqual([]);
   });
 });

@@ -78,6 +78,9 @@ const ConfigSchema = Type.Object({
 
 type RawConfig = Static<typeof ConfigSchema>;
 
+/** The names of every variable the service reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(ConfigSchema.properties);
+
 export type Config = Readonly<
   Omit<RawConfig, 'CORS_ORIGINS' | 'JWT_PREVIOUS_SECRETS' | 'SEED_DEMO'> & {
     CORS_ORIGINS: readonly string[];
