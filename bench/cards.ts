@@ -10,10 +10,8 @@
  * A scratch database with the demo catalogue (6 sets, 330 cards) is created on the server and
  * dropped afterwards. The server runs as `npm start` would, in its own process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
@@ -23,13 +21,13 @@ import { demoCatalogSeeder } from '../src/modules/cards/seed.ts';
 import { modules } from '../src/modules/index.ts';
 import { runSeeds } from '../src/platform/db/seed.ts';
 import { createRuntime } from '../src/platform/runtime.ts';
-import { freePort, scratchDatabase } from './support/postgres.ts';
+import { scratchDatabase } from './support/postgres.ts';
+import { startServerProcess } from './support/server.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 32;
 const DB_CONNECTIONS = 16;
 const DRAWS = 20_000;
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const FILTERED = '/api/cards?rarity=rare&rarity=epic&element=fire&sort=price&limit=20';
 const SEARCHES = ['embr drak', 'frost wyrm', 'serpnt', 'shadow oracle', 'thunder titan', 'glacier', 'phoenx', 'golem'];
@@ -49,19 +47,6 @@ const serverEnv = (databaseUrl: string, port: number) => ({
   RATE_LIMIT_MAX: '100000000',
   SEED_DEMO: 'false',
 });
-
-async function waitUntilLive(base: string, child: ChildProcess) {
-  for (let i = 0; i < 600; i += 1) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    const live = await fetch(`${base}/health/live`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (live) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not start');
-}
 
 interface Figures {
   target: string;
@@ -123,14 +108,9 @@ async function main() {
   });
   try {
     await runSeeds(setup.ctx.db, [demoCatalogSeeder], { demo: true });
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: ROOT,
-      stdio: 'ignore',
-      env: serverEnv(databaseUrl, port),
-    });
-    await waitUntilLive(base, child);
+    const server = await startServerProcess((port) => serverEnv(databaseUrl, port));
+    child = server.child;
+    const { base } = server;
 
     const targets: [string, (n: number) => string][] = [
       ['GET /health/live', () => '/health/live'],

@@ -10,12 +10,11 @@
  *
  * A scratch database is created on the server and dropped afterwards.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
@@ -25,14 +24,14 @@ import { createUserForTest } from '../src/modules/identity/testing.ts';
 import { COIN, SYSTEM_ACCOUNTS, ensureWallets, reconcile, transfer } from '../src/modules/ledger/index.ts';
 import { modules } from '../src/modules/index.ts';
 import { createRuntime } from '../src/platform/runtime.ts';
-import { freePort, scratchDatabase } from './support/postgres.ts';
+import { scratchDatabase } from './support/postgres.ts';
+import { startServerProcess } from './support/server.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const USERS = 200;
 const HTTP_CONNECTIONS = 32;
 const DB_CONNECTIONS = 16;
 const SECRET = randomBytes(32).toString('hex');
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const run = promisify(execFile);
 
 /**
@@ -109,21 +108,6 @@ const serverEnv = (databaseUrl: string, port: number) => ({
   LEDGER_DAILY_TRANSFER_LIMIT: String(Number.MAX_SAFE_INTEGER),
   SEED_DEMO: 'false',
 });
-
-async function waitUntilLive(base: string, child: ChildProcess) {
-  for (let i = 0; i < 600; i += 1) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    if (
-      await fetch(`${base}/health/live`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not start');
-}
 
 interface Sender {
   id: string;
@@ -240,14 +224,9 @@ async function main() {
       )}`,
     );
 
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: ROOT,
-      stdio: 'ignore',
-      env: serverEnv(databaseUrl, port),
-    });
-    await waitUntilLive(base, child);
+    const server = await startServerProcess((port) => serverEnv(databaseUrl, port));
+    child = server.child;
+    const { base } = server;
 
     const half = USERS / 2;
     const distinct = (n: number): [Sender, Sender] => {
