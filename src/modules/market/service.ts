@@ -6,6 +6,7 @@ import { userChannel } from '../../platform/realtime/ws.ts';
 import { COIN, ensureWallet, openEscrow, transfer } from '../ledger/index.ts';
 import {
   DEFAULT_FEE_SCHEDULE,
+  DEFAULT_MARKET_PROTECTION_BPS,
   DEFAULT_PRICE_BAND,
   OrderBook,
   buyEscrow,
@@ -34,6 +35,8 @@ export interface MarketSettings {
   fees: FeeSchedule;
   /** Levels of depth published on the book channel after a change. */
   publishedLevels: number;
+  /** A market order never fills further than this from the best price at arrival (basis points). */
+  marketProtectionBps: bigint;
 }
 
 export const DEFAULT_MARKET_SETTINGS: MarketSettings = Object.freeze({
@@ -41,6 +44,7 @@ export const DEFAULT_MARKET_SETTINGS: MarketSettings = Object.freeze({
   priceBand: DEFAULT_PRICE_BAND,
   fees: DEFAULT_FEE_SCHEDULE,
   publishedLevels: 10,
+  marketProtectionBps: DEFAULT_MARKET_PROTECTION_BPS,
 });
 
 export interface PlaceOrderInput {
@@ -52,6 +56,12 @@ export interface PlaceOrderInput {
   /** Required for limit orders, ignored for market orders. */
   price?: bigint;
   quantity: bigint;
+  /** `listing` for a marketplace listing (a GTC limit sell); default `order`. */
+  source?: 'order' | 'listing';
+  /** GTC orders only: when the expiry sweep cancels what is left. */
+  expiresAt?: Date;
+  /** The time the order (and its fills) are recorded at; default now. Demo data replays history. */
+  at?: Date;
 }
 
 function validate(input: PlaceOrderInput, settings: MarketSettings): void {
@@ -68,9 +78,9 @@ function validate(input: PlaceOrderInput, settings: MarketSettings): void {
 }
 
 /** The variant's book rebuilt from its open orders, in time priority (call under the variant lock). */
-async function loadBook(tx: Db, variantId: string, tickSize: bigint) {
+export async function loadBook(tx: Db, variantId: string, settings: MarketSettings) {
   const open = await repo.openOrders(tx, variantId);
-  const book = new OrderBook({ tickSize });
+  const book = new OrderBook({ tickSize: settings.tickSize, marketProtectionBps: settings.marketProtectionBps });
   for (const o of open) {
     if (o.price === null) continue;
     book.restore({ id: o.id, ownerId: o.ownerId, side: o.side, price: o.price, quantity: o.remaining });
@@ -95,7 +105,7 @@ export async function placeOrder(
     const band = checkPriceBand(input.price, await repo.lastTradePrice(tx, variant.id), settings.priceBand);
     if (!band.ok) throw new PriceOutOfBandError(band.reason, band.min, band.max);
   }
-  const { book, orders } = await loadBook(tx, variant.id, settings.tickSize);
+  const { book, orders } = await loadBook(tx, variant.id, settings);
   const id = uuidv7();
   // A market buy escrows for the worst price it may fill at: the book's protection price.
   const price =
@@ -136,7 +146,7 @@ export async function placeOrder(
     touched.set(c.id, resting);
   }
   for (const fill of result.fills) {
-    events.push(...(await settleFill(tx, variant, fill, orders, settings.fees)));
+    events.push(...(await settleFill(tx, variant, fill, orders, settings.fees, input.at)));
     const maker = orders.get(fill.makerOrderId);
     if (maker) touched.set(maker.id, maker);
   }
@@ -150,7 +160,7 @@ export async function placeOrder(
   return order;
 }
 
-async function openOrder(
+export async function openOrder(
   tx: Db,
   variant: VariantRef,
   input: Omit<PlaceOrderInput, 'price'> & { price: bigint | null },
@@ -186,14 +196,16 @@ async function openOrder(
     status: 'open',
     cancelReason: null,
     escrowAccountId: escrow.id,
-    createdAt: new Date(),
-    updatedAt: new Date(),
+    source: input.source ?? 'order',
+    expiresAt: input.expiresAt ?? null,
+    createdAt: input.at ?? new Date(),
+    updatedAt: input.at ?? new Date(),
   };
-  await repo.insertOrder(tx, { ...row, createdAt: undefined, updatedAt: undefined });
+  await repo.insertOrder(tx, { ...row, createdAt: input.at, updatedAt: input.at });
   return row;
 }
 
-function bookEvents(variantId: string, book: OrderBook, settings: MarketSettings, touched: Iterable<OrderRow>) {
+export function bookEvents(variantId: string, book: OrderBook, settings: MarketSettings, touched: Iterable<OrderRow>) {
   const depth = book.depth(settings.publishedLevels);
   const level = (l: { price: bigint; quantity: bigint; orders: number }) => ({
     price: Number(l.price),
@@ -232,7 +244,7 @@ export async function cancelOrder(
   const found = await repo.findOrder(tx, orderId);
   if (!found || found.ownerId !== userId) throw new OrderNotFoundError();
   await repo.lockVariant(tx, found.variantId);
-  const { book, orders } = await loadBook(tx, found.variantId, settings.tickSize);
+  const { book, orders } = await loadBook(tx, found.variantId, settings);
   const order = orders.get(orderId);
   if (!order) throw new OrderNotOpenError();
   book.cancel(orderId);

@@ -12,6 +12,7 @@ export const marketChannels = {
   trades: (cardId: string) => `market.trades.${cardId}`,
   ticker: (cardId: string) => `market.ticker.${cardId}`,
   book: (cardId: string) => `market.book.${cardId}`,
+  candles: (cardId: string, interval: string) => `market.candles.${cardId}.${interval}`,
 };
 
 /** Outbox event types; each payload names the channel it is published on. */
@@ -36,6 +37,7 @@ export async function settleFill(
   fill: Fill,
   orders: Map<string, OrderRow>,
   fees: FeeSchedule,
+  at?: Date,
 ): Promise<NewEvent[]> {
   const maker = orders.get(fill.makerOrderId);
   const taker = orders.get(fill.takerOrderId);
@@ -74,6 +76,7 @@ export async function settleFill(
     quantity: fill.quantity,
     buyerFee,
     sellerFee,
+    ts: at,
   });
   const ts = trade.ts.getTime();
   for (const interval of CANDLE_INTERVALS) {

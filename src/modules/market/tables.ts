@@ -15,6 +15,10 @@ export const marketOrders = pgTable(
     ownerId: uuid('owner_id').notNull(),
     variantId: uuid('variant_id').notNull(),
     side: text('side', { enum: ['buy', 'sell'] }).notNull(),
+    /** `listing`: a marketplace listing, a resting sell order at a fixed price in the same book. */
+    source: text('source', { enum: ['order', 'listing'] })
+      .notNull()
+      .default('order'),
     type: text('type', { enum: ['limit', 'market'] }).notNull(),
     timeInForce: text('time_in_force', { enum: ['GTC', 'IOC', 'FOK'] }).notNull(),
     /** Limit price; for a market buy, the protection price its escrow was sized on. */
@@ -33,6 +37,8 @@ export const marketOrders = pgTable(
     status: text('status', { enum: ['open', 'filled', 'cancelled'] }).notNull(),
     cancelReason: text('cancel_reason'),
     escrowAccountId: uuid('escrow_account_id').notNull(),
+    /** An open order past this time is cancelled by the expiry sweep and its escrow returned. */
+    expiresAt: at('expires_at'),
     createdAt: at('created_at').notNull().defaultNow(),
     updatedAt: at('updated_at').notNull().defaultNow(),
   },
@@ -41,6 +47,12 @@ export const marketOrders = pgTable(
       .on(t.variantId, t.createdAt, t.id)
       .where(sql`${t.status} = 'open'`),
     index('market_orders_owner_idx').on(t.ownerId, t.createdAt),
+    index('market_orders_expiry_idx')
+      .on(t.expiresAt)
+      .where(sql`${t.status} = 'open' AND ${t.expiresAt} IS NOT NULL`),
+    index('market_orders_listing_idx')
+      .on(t.price, t.id)
+      .where(sql`${t.status} = 'open' AND ${t.source} = 'listing'`),
     check('market_orders_quantity_positive', sql`${t.quantity} > 0`),
     check('market_orders_remaining_range', sql`${t.remaining} >= 0 AND ${t.remaining} <= ${t.quantity}`),
     check('market_orders_price_positive', sql`${t.price} IS NULL OR ${t.price} > 0`),
@@ -86,4 +98,29 @@ export const marketCandles = pgTable(
     trades: integer('trades').notNull(),
   },
   (t) => [primaryKey({ columns: [t.variantId, t.interval, t.bucketStart] })],
+);
+
+/**
+ * The exchange's settings, one row, changed by admins (`PUT /api/admin/market/config`). Without a
+ * row the defaults in code apply.
+ */
+export const marketConfig = pgTable(
+  'market_config',
+  {
+    id: integer('id').primaryKey().default(1),
+    commissionBps: integer('commission_bps').notNull(),
+    minimumFee: amount('minimum_fee').notNull(),
+    feePayer: text('fee_payer', { enum: ['buyer', 'seller'] }).notNull(),
+    priceBand: integer('price_band').notNull(),
+    marketProtectionBps: integer('market_protection_bps').notNull(),
+    updatedBy: uuid('updated_by'),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check('market_config_single_row', sql`${t.id} = 1`),
+    check(
+      'market_config_ranges',
+      sql`${t.commissionBps} BETWEEN 0 AND 5000 AND ${t.minimumFee} >= 0 AND ${t.priceBand} >= 2 AND ${t.marketProtectionBps} BETWEEN 1 AND 10000`,
+    ),
+  ],
 );
