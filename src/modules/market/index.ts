@@ -10,7 +10,7 @@ import { MARKET_EVENTS, type PublishPayload } from './settlement.ts';
 export { DEFAULT_MARKET_SETTINGS, cancelOrder, listMyOrders, placeOrder, type MarketSettings } from './service.ts';
 export { MARKET_EVENTS, marketChannels } from './settlement.ts';
 
-const MARKET_CHANNEL = /^market\.(trades|ticker|book)\.[0-9a-f-]{36}$/;
+const MARKET_CHANNEL = /^market\.((trades|ticker|book)\.[0-9a-f-]{36}|candles\.[0-9a-f-]{36}\.(1m|5m|15m|1h|4h|1d))$/;
 
 export const marketModule: ModuleDefinition = {
   name: 'market',

@@ -21,13 +21,21 @@ export async function lockVariant(db: Db, variantId: string): Promise<void> {
   await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`market:${variantId}`}, 0))`);
 }
 
-/** Open orders of a variant in time priority (ids are time-ordered and issued under the lock). */
+/** Open orders of a variant in time priority (queue numbers are drawn under the variant's lock). */
 export function openOrders(db: Db, variantId: string): Promise<OrderRow[]> {
   return db
     .select()
     .from(marketOrders)
     .where(and(eq(marketOrders.variantId, variantId), eq(marketOrders.status, 'open')))
-    .orderBy(marketOrders.id);
+    .orderBy(marketOrders.queueSeq);
+}
+
+/** Sends an open order to the back of the queue (an amendment that loses time priority). */
+export async function requeueOrder(db: Db, id: string): Promise<void> {
+  await db
+    .update(marketOrders)
+    .set({ queueSeq: sql`nextval(pg_get_serial_sequence('market_orders', 'queue_seq'))`, updatedAt: sql`now()` })
+    .where(eq(marketOrders.id, id));
 }
 
 export async function insertOrder(db: Db, row: NewOrderRow): Promise<void> {
@@ -105,13 +113,16 @@ export async function tradesSince(db: Db, variantId: string, since: Date) {
   return { trades, previousPrice: prev?.price ?? null };
 }
 
-/** Folds one trade into its candle: the first trade of a bucket opens it, each later one closes it. */
+/**
+ * Folds one trade into its candle: the first trade of a bucket opens it, each later one closes it.
+ * Returns the candle as it now stands.
+ */
 export async function applyTradeToCandle(
   db: Db,
   c: { variantId: string; interval: string; bucketStart: Date; price: bigint; quantity: bigint },
-): Promise<void> {
+): Promise<CandleRow> {
   const notional = c.price * c.quantity;
-  await db
+  const [row] = await db
     .insert(marketCandles)
     .values({
       variantId: c.variantId,
@@ -135,7 +146,10 @@ export async function applyTradeToCandle(
         notional: sql`${marketCandles.notional} + excluded.notional`,
         trades: sql`${marketCandles.trades} + 1`,
       },
-    });
+    })
+    .returning();
+  if (!row) throw new Error('candle upsert returned nothing');
+  return row;
 }
 
 export function candlesOf(db: Db, variantId: string, interval: string, from: Date, to: Date): Promise<CandleRow[]> {

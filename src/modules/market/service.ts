@@ -26,7 +26,7 @@ import {
 } from './errors.ts';
 import * as repo from './repo.ts';
 import type { OrderRow, VariantRef } from './repo.ts';
-import { marketChannels, publishEvent, saveOrders, settleFill } from './settlement.ts';
+import { changedEvent, marketChannels, publishEvent, saveOrders, settleFill } from './settlement.ts';
 
 export interface MarketSettings {
   tickSize: bigint;
@@ -155,7 +155,7 @@ export async function placeOrder(
     order.cancelReason = result.cancelReason;
   }
   await saveOrders(tx, touched.values());
-  events.push(...bookEvents(variant.id, book, settings, touched.values()));
+  events.push(...bookEvents(variant.id, book, settings, touched.values(), result.fills.length > 0));
   await recordEvents(tx, events);
   return order;
 }
@@ -196,16 +196,25 @@ export async function openOrder(
     status: 'open',
     cancelReason: null,
     escrowAccountId: escrow.id,
+    queueSeq: 0n,
     source: input.source ?? 'order',
     expiresAt: input.expiresAt ?? null,
     createdAt: input.at ?? new Date(),
     updatedAt: input.at ?? new Date(),
   };
-  await repo.insertOrder(tx, { ...row, createdAt: input.at, updatedAt: input.at });
+  const { queueSeq: _assignedByTheDatabase, ...fields } = row;
+  await repo.insertOrder(tx, { ...fields, createdAt: input.at, updatedAt: input.at });
   return row;
 }
 
-export function bookEvents(variantId: string, book: OrderBook, settings: MarketSettings, touched: Iterable<OrderRow>) {
+/** Depth, best prices, each touched order's owner and the cache's invalidation, after a change. */
+export function bookEvents(
+  variantId: string,
+  book: OrderBook,
+  settings: MarketSettings,
+  touched: Iterable<OrderRow>,
+  traded = false,
+) {
   const depth = book.depth(settings.publishedLevels);
   const level = (l: { price: bigint; quantity: bigint; orders: number }) => ({
     price: Number(l.price),
@@ -213,6 +222,7 @@ export function bookEvents(variantId: string, book: OrderBook, settings: MarketS
     orders: l.orders,
   });
   const events: NewEvent[] = [
+    changedEvent(variantId, traded),
     publishEvent(variantId, marketChannels.book(variantId), {
       type: 'book',
       cardId: variantId,

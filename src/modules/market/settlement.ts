@@ -16,7 +16,19 @@ export const marketChannels = {
 };
 
 /** Outbox event types; each payload names the channel it is published on. */
-export const MARKET_EVENTS = { publish: 'market.publish' } as const;
+export const MARKET_EVENTS = {
+  publish: 'market.publish',
+  /** A variant's book or trades changed (cached market data of it is stale). */
+  changed: 'market.changed',
+} as const;
+
+/** Emitted once per committed change of a variant's book or trades. */
+export const changedEvent = (variantId: string, traded: boolean): NewEvent => ({
+  type: MARKET_EVENTS.changed,
+  aggregateType: 'market.book',
+  aggregateId: variantId,
+  payload: { variantId, traded },
+});
 
 export interface PublishPayload {
   channel: string;
@@ -79,14 +91,29 @@ export async function settleFill(
     ts: at,
   });
   const ts = trade.ts.getTime();
+  const candleEvents: NewEvent[] = [];
   for (const interval of CANDLE_INTERVALS) {
-    await repo.applyTradeToCandle(tx, {
+    const c = await repo.applyTradeToCandle(tx, {
       variantId: variant.id,
       interval,
       bucketStart: new Date(bucketStart(ts, interval)),
       price: fill.price,
       quantity: fill.quantity,
     });
+    candleEvents.push(
+      publishEvent(variant.id, marketChannels.candles(variant.id, interval), {
+        type: 'candle',
+        cardId: variant.id,
+        interval,
+        start: c.bucketStart.toISOString(),
+        open: Number(c.open),
+        high: Number(c.high),
+        low: Number(c.low),
+        close: Number(c.close),
+        volume: Number(c.volume),
+        trades: c.trades,
+      }),
+    );
   }
   const message = {
     type: 'trade',
@@ -99,6 +126,7 @@ export async function settleFill(
   };
   return [
     publishEvent(variant.id, marketChannels.trades(variant.id), message),
+    ...candleEvents,
     ...[buyer, seller].map((o) =>
       publishEvent(variant.id, userChannel(o.ownerId), { ...message, type: 'fill', orderId: o.id }),
     ),

@@ -1,12 +1,23 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  check,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 const at = (name: string) => timestamp(name, { withTimezone: true });
 const amount = (name: string) => bigint(name, { mode: 'bigint' });
 
 /**
  * Exchange orders, one book per card variant. Open orders are the book: it is rebuilt from them in
- * time order under the variant's lock, so these rows (not memory) are the record of priority.
+ * queue order under the variant's lock, so these rows (not memory) are the record of priority.
  */
 export const marketOrders = pgTable(
   'market_orders',
@@ -37,6 +48,11 @@ export const marketOrders = pgTable(
     status: text('status', { enum: ['open', 'filled', 'cancelled'] }).notNull(),
     cancelReason: text('cancel_reason'),
     escrowAccountId: uuid('escrow_account_id').notNull(),
+    /**
+     * Time priority: drawn from a sequence under the variant's lock when the order joins the book,
+     * drawn again when an amendment sends it to the back of its price level.
+     */
+    queueSeq: bigserial('queue_seq', { mode: 'bigint' }).notNull(),
     /** An open order past this time is cancelled by the expiry sweep and its escrow returned. */
     expiresAt: at('expires_at'),
     createdAt: at('created_at').notNull().defaultNow(),
@@ -44,7 +60,7 @@ export const marketOrders = pgTable(
   },
   (t) => [
     index('market_orders_book_idx')
-      .on(t.variantId, t.createdAt, t.id)
+      .on(t.variantId, t.queueSeq)
       .where(sql`${t.status} = 'open'`),
     index('market_orders_owner_idx').on(t.ownerId, t.createdAt),
     index('market_orders_expiry_idx')
