@@ -2,6 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Cache } from '../../platform/cache/cache.ts';
 import { isUniqueViolation } from '../../platform/db/errors.ts';
 import { withTransaction, type Db } from '../../platform/db/tx.ts';
+import { recordEvents } from '../../platform/events/index.ts';
 import { CATALOG_PREFIX, cachedJson, freshJson, invalidateCatalog, queryKey, type CachedJson } from './cache.ts';
 import { decodeListCursor, encodeListCursor } from './cursor.ts';
 import {
@@ -17,6 +18,7 @@ import {
 } from './errors.ts';
 import { cardHoldings, circulatingSupply } from './holdings.ts';
 import { baseVariants } from './pack-repo.ts';
+import { CARDS_EVENTS } from './open-service.ts';
 import { registerAsset } from './ports.ts';
 import { VARIANTS, variantAssetCode, variantLevel } from './rarity.ts';
 import * as list from './list-repo.ts';
@@ -27,6 +29,20 @@ import { cardView, setView } from './views.ts';
 export interface CatalogDeps {
   db: Db;
   cache: Cache;
+}
+
+/** Tells other modules (the market closes open orders) which card variants just left circulation. */
+async function announceRetirement(tx: Db, scope: { cardIds?: string[]; setIds?: string[] }) {
+  const variantIds = await repo.variantIdsOf(tx, scope);
+  if (variantIds.length === 0) return;
+  await recordEvents(tx, [
+    {
+      type: CARDS_EVENTS.retired,
+      aggregateType: 'cards.catalog',
+      aggregateId: scope.cardIds?.[0] ?? scope.setIds?.[0] ?? variantIds[0] ?? '',
+      payload: { variantIds },
+    },
+  ]);
 }
 
 // ---- sets
@@ -41,10 +57,13 @@ export async function createSet(deps: CatalogDeps, body: SetCreate) {
 export async function updateSet(deps: CatalogDeps, id: string, body: SetUpdate) {
   const { retired, ...fields } = body;
   const row = await withTransaction(deps.db, async (tx) => {
+    const before = retired ? await repo.findSet(tx, id) : null;
     const patch = { ...fields, ...(retired === undefined ? {} : { retiredAt: retired ? new Date() : null }) };
-    return repo.updateSet(tx, id, patch).catch((err: unknown) => {
+    const updated = await repo.updateSet(tx, id, patch).catch((err: unknown) => {
       throw isUniqueViolation(err) ? new DuplicateError('set_code_taken', `Set code ${body.code} is taken`) : err;
     });
+    if (updated && before && !before.retiredAt) await announceRetirement(tx, { setIds: [id] });
+    return updated;
   });
   if (!row) throw new SetNotFoundError();
   await invalidateCatalog(deps.cache);
@@ -143,6 +162,7 @@ export async function updateCard(deps: CatalogDeps, id: string, body: CardUpdate
       if (!isUniqueViolation(err)) throw err;
       throw new DuplicateError('card_number_taken', 'Another card of this set has this number');
     });
+    if (retired && !current.retiredAt) await announceRetirement(tx, { cardIds: [id] });
   });
   await invalidateCatalog(deps.cache);
   return loadCardView(deps.db, id);

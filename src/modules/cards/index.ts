@@ -10,7 +10,8 @@ import { demoCatalogSeeder, demoCollectionsSeeder } from './seed.ts';
 export { CARDS_EVENTS } from './open-service.ts';
 export { RARITIES, VARIANTS, variantAssetCode, type Rarity, type Variant } from './rarity.ts';
 export { cardHoldings, type Holding } from './holdings.ts';
-export { findVariantRef } from './repo.ts';
+export { catalogPrices, findVariantRef, tradableBaseVariants } from './repo.ts';
+export { addMinted } from './pack-repo.ts';
 
 export const cardsModule: ModuleDefinition = {
   name: 'cards',

@@ -31,6 +31,8 @@ export const CARDS_EVENTS = {
   packPurchased: 'cards.pack_purchased',
   packOpened: 'cards.pack_opened',
   upgraded: 'cards.upgraded',
+  /** Cards left circulation (a card or a whole set retired): open market orders on them close. */
+  retired: 'cards.retired',
 } as const;
 
 const actor = (userId: string) => ({ actor: { type: 'user' as const, id: userId } });

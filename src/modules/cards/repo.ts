@@ -1,4 +1,4 @@
-import { asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/tx.ts';
 import { cardSets, cardVariants, cards, openingPulls, upgrades, wishlist } from './tables.ts';
 
@@ -201,11 +201,64 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function findVariantRef(
   db: Db,
   variantId: string,
-): Promise<{ id: string; cardId: string; asset: string } | null> {
+): Promise<{ id: string; cardId: string; asset: string; retired: boolean } | null> {
   if (!UUID.test(variantId)) return null;
   const [row] = await db
-    .select({ id: cardVariants.id, cardId: cardVariants.cardId, asset: cardVariants.asset })
+    .select({
+      id: cardVariants.id,
+      cardId: cardVariants.cardId,
+      asset: cardVariants.asset,
+      retired: sql<boolean>`(${cards.retiredAt} IS NOT NULL OR ${cardSets.retiredAt} IS NOT NULL)`,
+    })
     .from(cardVariants)
+    .innerJoin(cards, eq(cards.id, cardVariants.cardId))
+    .innerJoin(cardSets, eq(cardSets.id, cards.setId))
     .where(eq(cardVariants.id, variantId));
   return row ?? null;
+}
+
+/** Variant ids of the given cards, or of every card of the given sets. */
+export async function variantIdsOf(db: Db, scope: { cardIds?: string[]; setIds?: string[] }): Promise<string[]> {
+  const conds = [];
+  if (scope.cardIds?.length) conds.push(inArray(cards.id, scope.cardIds));
+  if (scope.setIds?.length) conds.push(inArray(cards.setId, scope.setIds));
+  if (conds.length === 0) return [];
+  const rows = await db
+    .select({ id: cardVariants.id })
+    .from(cardVariants)
+    .innerJoin(cards, eq(cards.id, cardVariants.cardId))
+    .where(or(...conds));
+  return rows.map((r) => r.id);
+}
+
+/** Base variants of circulating cards without a supply cap, with their catalogue price, in card order. */
+export async function tradableBaseVariants(
+  db: Db,
+): Promise<{ variantId: string; asset: string; cardId: string; price: bigint; rarity: string }[]> {
+  return db
+    .select({
+      variantId: cardVariants.id,
+      asset: cardVariants.asset,
+      cardId: cards.id,
+      price: cards.price,
+      rarity: cards.rarity,
+    })
+    .from(cardVariants)
+    .innerJoin(cards, eq(cards.id, cardVariants.cardId))
+    .innerJoin(cardSets, eq(cardSets.id, cards.setId))
+    .where(
+      sql`${cardVariants.level} = 0 AND ${cards.maxSupply} IS NULL AND ${cards.retiredAt} IS NULL AND ${cardSets.retiredAt} IS NULL`,
+    )
+    .orderBy(asc(cards.setId), asc(cards.number));
+}
+
+/** The catalogue price (coin minor units) of each variant's card; unknown ids are absent. */
+export async function catalogPrices(db: Db, variantIds: readonly string[]): Promise<Map<string, bigint>> {
+  if (variantIds.length === 0) return new Map();
+  const rows = await db
+    .select({ id: cardVariants.id, price: cards.price })
+    .from(cardVariants)
+    .innerJoin(cards, eq(cards.id, cardVariants.cardId))
+    .where(inArray(cardVariants.id, [...variantIds]));
+  return new Map(rows.map((r) => [r.id, r.price]));
 }

@@ -6,7 +6,7 @@ import { principalCheck } from './principal.ts';
 import { identityRoutes } from './routes.ts';
 import { deleteDeadRefreshTokens } from './session-repo.ts';
 import { deleteSpentEmailTokens, deleteStaleThrottles } from './security-repo.ts';
-import { demoUsersSeeder } from './seeds.ts';
+import { demoTradersSeeder, demoUsersSeeder } from './seeds.ts';
 
 export {
   accessHook,
@@ -24,8 +24,9 @@ export { PERMISSIONS, hasPermission, permissionsOf, type Permission } from './pe
 export { findUserRef, getMailAddress, getNotificationPreferences, isEmailVerified } from './profile-service.ts';
 export { findCollectionOwner } from './collection-owner.ts';
 export { createOrPromoteAdmin } from './admin-service.ts';
+export { accountsCreatedAt } from './repo.ts';
 export { PasswordHasher, checkPasswordStrength } from './password.ts';
-export { DEMO_ACCOUNTS } from './seeds.ts';
+export { DEMO_ACCOUNTS, DEMO_TRADERS } from './seeds.ts';
 export { ROLES, type NotificationPreferences, type Role } from './tables.ts';
 
 /** Events other modules may listen to (payload `{ userId, … }`). */
@@ -54,5 +55,5 @@ export const identityModule: ModuleDefinition = {
     ctx.jobs.every(CLEANUP_JOB, 3600);
   },
   routes: identityRoutes,
-  seeds: [demoUsersSeeder],
+  seeds: [demoUsersSeeder, demoTradersSeeder],
 };

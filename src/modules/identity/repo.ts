@@ -1,4 +1,4 @@
-import { and, desc, eq, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, ilike, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../platform/db/tx.ts';
 import { sessions, users, type NotificationPreferences, type Role, type UserStatus } from './tables.ts';
 
@@ -163,4 +163,14 @@ export async function loadPrincipalRow(db: Db, sessionId: string, userId: string
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)));
   return row ?? null;
+}
+
+/** When each account was created, for other modules' rules (account age); unknown ids are absent. */
+export async function accountsCreatedAt(db: Db, userIds: readonly string[]): Promise<Map<string, Date>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db
+    .select({ id: users.id, createdAt: users.createdAt })
+    .from(users)
+    .where(inArray(users.id, [...userIds]));
+  return new Map(rows.map((r) => [r.id, r.createdAt]));
 }

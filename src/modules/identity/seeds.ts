@@ -33,3 +33,29 @@ export const demoUsersSeeder: Seeder = {
     }
   },
 };
+
+/**
+ * Market makers behind the demo exchange's history and books. They have no password (nobody signs
+ * in as them) and were "registered" well before the history they trade in.
+ */
+export const DEMO_TRADERS: readonly string[] = ['maker_ada', 'maker_bram', 'maker_cleo', 'maker_dev', 'maker_esme'];
+
+export const demoTradersSeeder: Seeder = {
+  name: 'identity.demo-traders',
+  demo: true,
+  async run(tx) {
+    const registered = new Date(Date.now() - 90 * 24 * 3_600_000);
+    for (const username of DEMO_TRADERS) {
+      await insertUser(tx, {
+        id: uuidv7(),
+        email: `${username}@traders.example.com`,
+        username,
+        displayName: username.replace('maker_', 'Maker ').replace(/\b\w/g, (c) => c.toUpperCase()),
+        passwordHash: null,
+        role: 'user',
+        emailVerifiedAt: registered,
+        createdAt: registered,
+      });
+    }
+  },
+};
