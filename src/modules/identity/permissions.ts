@@ -25,6 +25,8 @@ export const PERMISSIONS = {
   'catalog.manage': ['admin'],
   /** Halt or resume markets, settle events and campaigns. */
   'markets.operate': ['admin'],
+  /** Review fraud flags on trades and resolve them (releasing or keeping the holds they placed). */
+  'fraud.review': ['moderator', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

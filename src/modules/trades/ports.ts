@@ -12,3 +12,4 @@ export {
 export { variantAssetCode } from '../cards/index.ts';
 export { currentRole, findUserRef, guard, hasPermission, principalOf } from '../identity/index.ts';
 export { notify } from '../notifications/index.ts';
+export { holdsFor, offerReference, screenOffer } from '../fraud/index.ts';

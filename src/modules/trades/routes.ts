@@ -5,7 +5,7 @@ import { OfferNotFoundError } from './errors.ts';
 import { currentRole, guard, hasPermission, principalOf } from './ports.ts';
 import { CounterBody, IdParams, ListQuery, Offer, OfferPage, ProposeBody } from './schemas.ts';
 import * as trades from './service.ts';
-import { offerView, toItems } from './views.ts';
+import { offerView, offerViews, toItems } from './views.ts';
 
 const tags = ['trades'];
 const security = [{ bearerAuth: [] }];
@@ -70,7 +70,7 @@ export const tradesRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> =
     async (request) => {
       const { box, limit, cursor } = request.query;
       const page = await trades.listOffers(db, principalOf(request).userId, box, limit, cursor);
-      return { items: page.items.map(offerView), nextCursor: page.nextCursor };
+      return { items: await offerViews(db, page.items), nextCursor: page.nextCursor };
     },
   );
 
@@ -92,7 +92,8 @@ export const tradesRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> =
       const readAny = hasPermission(currentRole(principal), 'resources.manage_any');
       const offer = await trades.offerFor(db, request.params.id, principal.userId, readAny);
       if (!offer) throw new OfferNotFoundError();
-      return offerView(offer);
+      const [view] = await offerViews(db, [offer]);
+      return view;
     },
   );
 
@@ -121,9 +122,10 @@ export const tradesRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> =
         const id = request.params.id;
         return runIdempotent(db, request, reply, async (tx) => ({
           status: 200,
-          body: offerView(
-            action === 'accept' ? await trades.accept(tx, id, userId) : await trades.withdraw(tx, id, userId, action),
-          ),
+          body:
+            action === 'accept'
+              ? (await offerViews(tx, [await trades.accept(tx, id, userId)]))[0]
+              : offerView(await trades.withdraw(tx, id, userId, action)),
         }));
       },
     );

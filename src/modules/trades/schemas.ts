@@ -58,6 +58,17 @@ export const Offer = Type.Object({
   createdAt: DateTime,
   expiresAt: DateTime,
   closedAt: Type.Union([DateTime, Type.Null()]),
+  hold: Type.Union(
+    [
+      Type.Object({
+        reason: Type.String({ description: 'Why what was received in this trade is held' }),
+        releaseAt: DateTime,
+        released: Type.Boolean(),
+      }),
+      Type.Null(),
+    ],
+    { description: 'A review hold on items received in this trade, or null' },
+  ),
 });
 
 export const OfferPage = Type.Object({ items: Type.Array(Offer), nextCursor: Type.Union([Uuid, Type.Null()]) });

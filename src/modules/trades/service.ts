@@ -17,6 +17,7 @@ import {
   findUserRef,
   notify,
   openEscrow,
+  screenOffer,
   transfer,
   variantAssetCode,
   walletAccountId,
@@ -151,6 +152,13 @@ export async function accept(db: Db, id: string, userId: string): Promise<OfferR
         audit: { actor: { type: 'user', id: userId } },
       });
     }
+    await screenOffer(tx, {
+      id: offer.id,
+      proposerId: offer.proposerId,
+      recipientId: offer.recipientId,
+      offered: loadItems(offer.offered),
+      requested: loadItems(offer.requested),
+    });
     await notify(tx, {
       userId: offer.proposerId,
       type: 'trade.offer_accepted',
