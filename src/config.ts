@@ -68,6 +68,11 @@ const ConfigSchema = Type.Object({
   TRADES_MAX_OPEN_OFFERS: Type.Integer({ default: 20, minimum: 1 }),
   TRADES_OFFER_TTL_HOURS: Type.Integer({ default: 336, minimum: 1 }),
   TRADES_EXPIRY_SWEEP_SECONDS: Type.Integer({ default: 60, minimum: 1 }),
+  // Exchange: how often orders past their expiry are cancelled and their escrow returned.
+  MARKET_EXPIRY_SWEEP_SECONDS: Type.Integer({ default: 30, minimum: 1 }),
+  // Market data: public reads per client address per RATE_LIMIT_WINDOW_MS, and how long a cached read may live.
+  MARKET_DATA_RATE_LIMIT_MAX: Type.Integer({ default: 600, minimum: 1 }),
+  MARKET_DATA_CACHE_TTL_MS: Type.Integer({ default: 3000, minimum: 100, maximum: 60_000 }),
   // Payments: the provider money enters and leaves through, and the secret its webhooks are signed with.
   PAYMENT_PROVIDER: Type.Enum(['sandbox'] as const, { default: 'sandbox' }),
   PAYMENT_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 32 })),

@@ -6,6 +6,13 @@ export class UnknownCardError extends NotFoundError {
   }
 }
 
+/** The card left circulation: its book takes no new orders. */
+export class CardRetiredError extends ConflictError {
+  constructor() {
+    super('card_retired', 'This card is retired; its market is closed');
+  }
+}
+
 export class OrderNotFoundError extends NotFoundError {
   constructor() {
     super('Order');
@@ -14,7 +21,7 @@ export class OrderNotFoundError extends NotFoundError {
 
 /** Quantity or price the book cannot take; nothing was written. */
 export class InvalidOrderError extends AppError {
-  constructor(code: 'invalid_quantity' | 'invalid_price' | 'off_tick', detail: string, extra = {}) {
+  constructor(code: 'invalid_quantity' | 'invalid_price' | 'off_tick' | 'invalid_expiry', detail: string, extra = {}) {
     super(code, 400, detail, extra);
   }
 }

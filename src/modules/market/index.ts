@@ -1,5 +1,12 @@
 import type { ModuleDefinition } from '../../platform/module.ts';
+import { CARDS_EVENTS } from '../cards/index.ts';
+import { holdsFor } from '../fraud/index.ts';
+import { marketAdminRoutes } from './admin-routes.ts';
+import { invalidateOnChange } from './data-cache.ts';
+import { marketDataRoutes } from './data-routes.ts';
 import { marketRoutes } from './routes.ts';
+import { demoMarketSeeder } from './seed.ts';
+import { closeRetired, expireDueOrders } from './service.ts';
 import { MARKET_EVENTS, type PublishPayload } from './settlement.ts';
 
 /*
@@ -9,6 +16,8 @@ import { MARKET_EVENTS, type PublishPayload } from './settlement.ts';
  */
 export { DEFAULT_MARKET_SETTINGS, cancelOrder, listMyOrders, placeOrder, type MarketSettings } from './service.ts';
 export { MARKET_EVENTS, marketChannels } from './settlement.ts';
+
+export const MARKET_JOBS = { expire: 'market.expire-orders' } as const;
 
 const MARKET_CHANNEL = /^market\.((trades|ticker|book)\.[0-9a-f-]{36}|candles\.[0-9a-f-]{36}\.(1m|5m|15m|1h|4h|1d))$/;
 
@@ -21,6 +30,24 @@ export const marketModule: ModuleDefinition = {
       const { channel, message } = event.payload as PublishPayload;
       await ctx.realtime.publish(channel, message);
     });
+    // Cached market data of a variant is dropped once its book or trades change.
+    ctx.events.on(MARKET_EVENTS.changed, 'market.data-cache', invalidateOnChange(ctx.cache));
+    // A retired card's book closes: open orders are cancelled and their escrow returned.
+    ctx.events.on(CARDS_EVENTS.retired, 'market.close-retired', async (event) => {
+      const { variantIds } = event.payload as { variantIds: string[] };
+      const closed = await closeRetired(ctx.db, variantIds);
+      if (closed > 0) ctx.logger.info({ closed }, 'closed open orders of retired cards');
+    });
+    ctx.jobs.define(MARKET_JOBS.expire, async () => {
+      const expired = await expireDueOrders(ctx.db);
+      if (expired > 0) ctx.logger.info({ expired }, 'expired market orders');
+    });
+    ctx.jobs.every(MARKET_JOBS.expire, ctx.config.MARKET_EXPIRY_SWEEP_SECONDS);
   },
-  routes: marketRoutes,
+  seeds: [demoMarketSeeder],
+  async routes(app, opts) {
+    await app.register(marketRoutes, opts);
+    await app.register(marketAdminRoutes, opts);
+    await app.register(marketDataRoutes, { ...opts, holds: holdsFor });
+  },
 };

@@ -38,6 +38,16 @@ export async function requeueOrder(db: Db, id: string): Promise<void> {
     .where(eq(marketOrders.id, id));
 }
 
+/** Open orders whose expiry has passed, soonest first. */
+export function dueOrders(db: Db, now: Date, limit: number): Promise<{ id: string; variantId: string }[]> {
+  return db
+    .select({ id: marketOrders.id, variantId: marketOrders.variantId })
+    .from(marketOrders)
+    .where(and(eq(marketOrders.status, 'open'), lte(marketOrders.expiresAt, now)))
+    .orderBy(marketOrders.expiresAt)
+    .limit(limit);
+}
+
 export async function insertOrder(db: Db, row: NewOrderRow): Promise<void> {
   await db.insert(marketOrders).values(row);
 }
@@ -114,28 +124,30 @@ export async function tradesSince(db: Db, variantId: string, since: Date) {
 }
 
 /**
- * Folds one trade into its candle: the first trade of a bucket opens it, each later one closes it.
- * Returns the candle as it now stands.
+ * Folds one trade into its candle of every interval in one statement: the first trade of a bucket
+ * opens it, each later one closes it. Returns the candles as they now stand.
  */
-export async function applyTradeToCandle(
+export async function applyTradeToCandles(
   db: Db,
-  c: { variantId: string; interval: string; bucketStart: Date; price: bigint; quantity: bigint },
-): Promise<CandleRow> {
+  c: { variantId: string; buckets: { interval: string; bucketStart: Date }[]; price: bigint; quantity: bigint },
+): Promise<CandleRow[]> {
   const notional = c.price * c.quantity;
-  const [row] = await db
+  return db
     .insert(marketCandles)
-    .values({
-      variantId: c.variantId,
-      interval: c.interval,
-      bucketStart: c.bucketStart,
-      open: c.price,
-      high: c.price,
-      low: c.price,
-      close: c.price,
-      volume: c.quantity,
-      notional,
-      trades: 1,
-    })
+    .values(
+      c.buckets.map((b) => ({
+        variantId: c.variantId,
+        interval: b.interval,
+        bucketStart: b.bucketStart,
+        open: c.price,
+        high: c.price,
+        low: c.price,
+        close: c.price,
+        volume: c.quantity,
+        notional,
+        trades: 1,
+      })),
+    )
     .onConflictDoUpdate({
       target: [marketCandles.variantId, marketCandles.interval, marketCandles.bucketStart],
       set: {
@@ -148,8 +160,6 @@ export async function applyTradeToCandle(
       },
     })
     .returning();
-  if (!row) throw new Error('candle upsert returned nothing');
-  return row;
 }
 
 export function candlesOf(db: Db, variantId: string, interval: string, from: Date, to: Date): Promise<CandleRow[]> {
@@ -165,4 +175,16 @@ export function candlesOf(db: Db, variantId: string, interval: string, from: Dat
       ),
     )
     .orderBy(marketCandles.bucketStart);
+}
+
+/** Rewrites an open order's limit price and size (an amendment); fills and status are saved apart. */
+export async function updateOrderTerms(
+  db: Db,
+  id: string,
+  terms: Pick<OrderRow, 'price' | 'quantity' | 'remaining'>,
+): Promise<void> {
+  await db
+    .update(marketOrders)
+    .set({ ...terms, updatedAt: sql`now()` })
+    .where(eq(marketOrders.id, id));
 }

@@ -2,29 +2,16 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { IdempotencyHeaders, runIdempotent } from '../../platform/http/idempotency.ts';
 import type { PlatformContext } from '../../platform/module.ts';
 import { guard, principalOf } from '../identity/index.ts';
-import { bookOf, candlesOf, orderView, tickerOf, tradesPage } from './data-service.ts';
-import {
-  BookQuery,
-  BookReply,
-  CandlesQuery,
-  CandlesReply,
-  CardParams,
-  MyOrdersQuery,
-  Order,
-  OrderIdParams,
-  OrderList,
-  PlaceOrderBody,
-  TickerReply,
-  TradesQuery,
-  TradesReply,
-} from './schemas.ts';
+import { orderView } from './order-view.ts';
+import { MyOrdersQuery, Order, OrderIdParams, OrderList, PlaceOrderBody } from './schemas.ts';
+import { loadMarketSettings } from './config-service.ts';
 import { cancelOrder, listMyOrders, placeOrder } from './service.ts';
 
 const tags = ['market'];
 const security = [{ bearerAuth: [] }];
 const moving = guard('verified', { idempotent: true });
 
-/** `/api/market/*`: the exchange's orders and its public market data. */
+/** `/api/market/orders…`: the exchange's orders (market data routes are in data-routes.ts). */
 export const marketRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> = async (app, { ctx }) => {
   const { db } = ctx;
 
@@ -45,18 +32,24 @@ export const marketRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> =
       },
     },
     async (request, reply) => {
-      const { cardId, side, type, quantity, price, timeInForce } = request.body;
+      const { cardId, side, type, quantity, price, timeInForce, expiresAt } = request.body;
       const userId = principalOf(request).userId;
       return runIdempotent(db, request, reply, async (tx) => {
-        const order = await placeOrder(tx, {
-          userId,
-          variantId: cardId,
-          side,
-          type,
-          timeInForce: timeInForce ?? 'GTC',
-          quantity: BigInt(quantity),
-          price: price === undefined ? undefined : BigInt(price),
-        });
+        const settings = await loadMarketSettings(tx);
+        const order = await placeOrder(
+          tx,
+          {
+            userId,
+            variantId: cardId,
+            side,
+            type,
+            timeInForce: timeInForce ?? 'GTC',
+            quantity: BigInt(quantity),
+            price: price === undefined ? undefined : BigInt(price),
+            expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt),
+          },
+          settings,
+        );
         return { status: 201, body: orderView(order) };
       });
     },
@@ -80,7 +73,7 @@ export const marketRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> =
       const userId = principalOf(request).userId;
       return runIdempotent(db, request, reply, async (tx) => ({
         status: 200,
-        body: orderView(await cancelOrder(tx, userId, request.params.id)),
+        body: orderView(await cancelOrder(tx, userId, request.params.id, await loadMarketSettings(tx))),
       }));
     },
   );
@@ -102,72 +95,6 @@ export const marketRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> =
       const { status, limit } = request.query;
       const rows = await listMyOrders(db, principalOf(request).userId, status, limit);
       return { orders: rows.map((o) => orderView(o)) };
-    },
-  );
-
-  app.get(
-    '/api/market/:cardId/book',
-    {
-      ...guard('public'),
-      schema: {
-        tags,
-        summary: 'Order book depth',
-        description: 'Open quantity aggregated by price, best first; `cardId` is the card variant.',
-        params: CardParams,
-        querystring: BookQuery,
-        response: { 200: BookReply },
-      },
-    },
-    async (request) => bookOf(db, request.params.cardId, request.query.levels),
-  );
-
-  app.get(
-    '/api/market/:cardId/trades',
-    {
-      ...guard('public'),
-      schema: {
-        tags,
-        summary: 'Trade history',
-        description: 'Executions newest first; pass `nextCursor` back as `cursor` for older ones.',
-        params: CardParams,
-        querystring: TradesQuery,
-        response: { 200: TradesReply },
-      },
-    },
-    async (request) => tradesPage(db, request.params.cardId, request.query.limit, request.query.cursor),
-  );
-
-  app.get(
-    '/api/market/:cardId/ticker',
-    {
-      ...guard('public'),
-      schema: {
-        tags,
-        summary: '24 h ticker',
-        description: 'Last price, best bid and ask, 24 h change, high, low and volume; thin below 5 trades.',
-        params: CardParams,
-        response: { 200: TickerReply },
-      },
-    },
-    async (request) => tickerOf(db, request.params.cardId),
-  );
-
-  app.get(
-    '/api/market/:cardId/candles',
-    {
-      ...guard('public'),
-      schema: {
-        tags,
-        summary: 'OHLCV candles',
-        description: 'Candles in [from, to) kept current trade by trade; intervals without trades are absent.',
-        params: CardParams,
-        querystring: CandlesQuery,
-        response: { 200: CandlesReply },
-      },
-    },
-    async (request) => {
-      const { interval, from, to } = request.query;
-      return candlesOf(db, request.params.cardId, interval, new Date(from), new Date(to));
     },
   );
 };

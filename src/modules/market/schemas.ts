@@ -1,5 +1,4 @@
 import { Type, type Static } from 'typebox';
-import { CANDLE_INTERVALS } from './engine/index.ts';
 
 /** Integer in JSON, bigint in code (the serializer writes bigints as plain integers). */
 const Units = (description: string) => Type.Unsafe<bigint>(Type.Integer({ description }));
@@ -22,6 +21,12 @@ export const PlaceOrderBody = Type.Object(
     timeInForce: Type.Optional(
       Type.Union([Type.Literal('GTC'), Type.Literal('IOC'), Type.Literal('FOK')], { default: 'GTC' }),
     ),
+    expiresAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'GTC limit orders: when what is left is cancelled and its escrow returned (within 90 days).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -42,6 +47,7 @@ export const Order = Type.Object({
   buyerPays: NullableUnits('What a buyer pays for the full quantity at the limit price, fee included.'),
   sellerReceives: NullableUnits('What a seller receives for the full quantity at the limit price.'),
   status: Type.String({ description: 'open, filled or cancelled' }),
+  expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   cancelReason: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String({ format: 'date-time' }),
 });
@@ -57,68 +63,3 @@ export const MyOrdersQuery = Type.Object(
   { additionalProperties: false },
 );
 export const OrderList = Type.Object({ orders: Type.Array(Order) });
-
-const Level = Type.Object({ price: Units('Price.'), quantity: Units('Open quantity.'), orders: Type.Integer() });
-export const BookQuery = Type.Object(
-  { levels: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) },
-  { additionalProperties: false },
-);
-export const BookReply = Type.Object({ cardId: Id, bids: Type.Array(Level), asks: Type.Array(Level) });
-
-export const TradesQuery = Type.Object(
-  {
-    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-    cursor: Type.Optional(Type.String({ format: 'uuid', description: 'nextCursor of the previous page.' })),
-  },
-  { additionalProperties: false },
-);
-export const TradesReply = Type.Object({
-  trades: Type.Array(
-    Type.Object({
-      id: Id,
-      price: Units('Price.'),
-      quantity: Units('Quantity.'),
-      takerSide: Type.String(),
-      ts: Type.String({ format: 'date-time' }),
-    }),
-  ),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
-});
-
-export const TickerReply = Type.Object({
-  cardId: Id,
-  last: NullableUnits('Last traded price.'),
-  bestBid: NullableUnits('Best bid.'),
-  bestAsk: NullableUnits('Best ask.'),
-  change: NullableUnits('24 h change.'),
-  high: NullableUnits('24 h high.'),
-  low: NullableUnits('24 h low.'),
-  volume: Units('24 h volume.'),
-  trades: Type.Integer(),
-  thin: Type.Boolean({ description: 'Fewer than 5 trades in 24 h.' }),
-});
-
-export const CandlesQuery = Type.Object(
-  {
-    interval: Type.Union(CANDLE_INTERVALS.map((i) => Type.Literal(i))),
-    from: Type.String({ format: 'date-time' }),
-    to: Type.String({ format: 'date-time' }),
-  },
-  { additionalProperties: false },
-);
-export const CandlesReply = Type.Object({
-  cardId: Id,
-  interval: Type.String(),
-  thin: Type.Boolean(),
-  candles: Type.Array(
-    Type.Object({
-      start: Type.String({ format: 'date-time' }),
-      open: Units('Open.'),
-      high: Units('High.'),
-      low: Units('Low.'),
-      close: Units('Close.'),
-      volume: Units('Volume.'),
-      trades: Type.Integer(),
-    }),
-  ),
-});

@@ -1,23 +1,22 @@
 import { uuidv7 } from 'uuidv7';
-import type { Db } from '../../platform/db/tx.ts';
+import { withTransaction, type Db } from '../../platform/db/tx.ts';
+import { DEFAULT_MARKET_SETTINGS, loadMarketSettings, type MarketSettings } from './config-service.ts';
 import { findVariantRef } from '../cards/index.ts';
 import { recordEvents, type NewEvent } from '../../platform/events/index.ts';
 import { userChannel } from '../../platform/realtime/ws.ts';
 import { COIN, ensureWallet, openEscrow, transfer } from '../ledger/index.ts';
 import {
-  DEFAULT_FEE_SCHEDULE,
-  DEFAULT_MARKET_PROTECTION_BPS,
-  DEFAULT_PRICE_BAND,
   OrderBook,
   buyEscrow,
   checkPriceBand,
   isOnTick,
-  type FeeSchedule,
+  quote,
   type IncomingOrder,
   type Side,
   type TimeInForce,
 } from './engine/index.ts';
 import {
+  CardRetiredError,
   InvalidOrderError,
   OrderNotFoundError,
   OrderNotOpenError,
@@ -28,24 +27,7 @@ import * as repo from './repo.ts';
 import type { OrderRow, VariantRef } from './repo.ts';
 import { changedEvent, marketChannels, publishEvent, saveOrders, settleFill } from './settlement.ts';
 
-export interface MarketSettings {
-  tickSize: bigint;
-  /** Orders priced outside [last / band, last × band] are refused. */
-  priceBand: bigint;
-  fees: FeeSchedule;
-  /** Levels of depth published on the book channel after a change. */
-  publishedLevels: number;
-  /** A market order never fills further than this from the best price at arrival (basis points). */
-  marketProtectionBps: bigint;
-}
-
-export const DEFAULT_MARKET_SETTINGS: MarketSettings = Object.freeze({
-  tickSize: 1n,
-  priceBand: DEFAULT_PRICE_BAND,
-  fees: DEFAULT_FEE_SCHEDULE,
-  publishedLevels: 10,
-  marketProtectionBps: DEFAULT_MARKET_PROTECTION_BPS,
-});
+export { DEFAULT_MARKET_SETTINGS, type MarketSettings } from './config-service.ts';
 
 export interface PlaceOrderInput {
   userId: string;
@@ -62,10 +44,27 @@ export interface PlaceOrderInput {
   expiresAt?: Date;
   /** The time the order (and its fills) are recorded at; default now. Demo data replays history. */
   at?: Date;
+  /**
+   * Replaying history (demo data): the same matching and ledger movements, but nothing is published
+   * and fills are not screened (the events are long past).
+   */
+  replay?: boolean;
 }
+
+/** Longest an order may rest before its expiry. */
+export const MAX_ORDER_LIFETIME_MS = 90 * 24 * 3_600_000;
 
 function validate(input: PlaceOrderInput, settings: MarketSettings): void {
   if (input.quantity <= 0n) throw new InvalidOrderError('invalid_quantity', 'Quantity must be at least 1');
+  if (input.expiresAt !== undefined) {
+    const now = (input.at ?? new Date()).getTime();
+    if (input.timeInForce !== 'GTC' || input.type !== 'limit') {
+      throw new InvalidOrderError('invalid_expiry', 'Only GTC limit orders rest in the book and can expire');
+    }
+    if (input.expiresAt.getTime() <= now || input.expiresAt.getTime() > now + MAX_ORDER_LIFETIME_MS) {
+      throw new InvalidOrderError('invalid_expiry', 'expiresAt must be in the future and within 90 days');
+    }
+  }
   if (input.type === 'market') return;
   if (input.price === undefined || input.price <= 0n) {
     throw new InvalidOrderError('invalid_price', 'A limit order needs a positive price');
@@ -74,6 +73,9 @@ function validate(input: PlaceOrderInput, settings: MarketSettings): void {
     throw new InvalidOrderError('off_tick', `Prices must be multiples of ${settings.tickSize}`, {
       tickSize: Number(settings.tickSize),
     });
+  }
+  if (input.side === 'sell' && quote(input.price, input.quantity, settings.fees).sellerReceives <= 0n) {
+    throw new InvalidOrderError('invalid_price', 'At this price the commission would take all of the proceeds');
   }
 }
 
@@ -100,6 +102,7 @@ export async function placeOrder(
   validate(input, settings);
   const variant = await findVariantRef(tx, input.variantId);
   if (!variant) throw new UnknownCardError();
+  if (variant.retired) throw new CardRetiredError();
   await repo.lockVariant(tx, variant.id);
   if (input.type === 'limit' && input.price !== undefined) {
     const band = checkPriceBand(input.price, await repo.lastTradePrice(tx, variant.id), settings.priceBand);
@@ -146,7 +149,9 @@ export async function placeOrder(
     touched.set(c.id, resting);
   }
   for (const fill of result.fills) {
-    events.push(...(await settleFill(tx, variant, fill, orders, settings.fees, input.at)));
+    events.push(
+      ...(await settleFill(tx, variant, fill, orders, settings.fees, { at: input.at, replay: input.replay })),
+    );
     const maker = orders.get(fill.makerOrderId);
     if (maker) touched.set(maker.id, maker);
   }
@@ -155,6 +160,7 @@ export async function placeOrder(
     order.cancelReason = result.cancelReason;
   }
   await saveOrders(tx, touched.values());
+  if (input.replay) return order;
   events.push(...bookEvents(variant.id, book, settings, touched.values(), result.fills.length > 0));
   await recordEvents(tx, events);
   return order;
@@ -193,6 +199,8 @@ export async function openOrder(
     filledQuantity: 0n,
     filledNotional: 0n,
     feePaid: 0n,
+    feeRateBps: Number(settings.fees.rateBps),
+    minimumFee: settings.fees.minimumFee,
     status: 'open',
     cancelReason: null,
     escrowAccountId: escrow.id,
@@ -253,16 +261,61 @@ export async function cancelOrder(
 ): Promise<OrderRow> {
   const found = await repo.findOrder(tx, orderId);
   if (!found || found.ownerId !== userId) throw new OrderNotFoundError();
-  await repo.lockVariant(tx, found.variantId);
-  const { book, orders } = await loadBook(tx, found.variantId, settings);
-  const order = orders.get(orderId);
+  const [order] = await closeOrders(tx, found.variantId, [orderId], 'cancelled', settings);
   if (!order) throw new OrderNotOpenError();
-  book.cancel(orderId);
-  order.status = 'cancelled';
-  order.cancelReason = 'cancelled';
-  await saveOrders(tx, [order]);
-  await recordEvents(tx, bookEvents(order.variantId, book, settings, [order]));
   return order;
+}
+
+/**
+ * Closes open orders of one variant under its lock and returns their escrow: the given ids (those
+ * still open; others are skipped), or every open order when `ids` is `'all'` (a retired card).
+ */
+export async function closeOrders(
+  tx: Db,
+  variantId: string,
+  ids: readonly string[] | 'all',
+  reason: 'cancelled' | 'expired' | 'card_retired',
+  settings: MarketSettings = DEFAULT_MARKET_SETTINGS,
+): Promise<OrderRow[]> {
+  await repo.lockVariant(tx, variantId);
+  const { book, orders } = await loadBook(tx, variantId, settings);
+  const closing = ids === 'all' ? [...orders.values()] : ids.flatMap((id) => orders.get(id) ?? []);
+  if (closing.length === 0) return [];
+  for (const order of closing) {
+    book.cancel(order.id);
+    order.status = 'cancelled';
+    order.cancelReason = reason;
+  }
+  await saveOrders(tx, closing);
+  await recordEvents(tx, bookEvents(variantId, book, settings, closing));
+  return closing;
+}
+
+/** Cancels open orders whose expiry has passed, one variant per transaction; returns how many. */
+export async function expireDueOrders(db: Db, now = new Date(), batch = 200): Promise<number> {
+  const due = await repo.dueOrders(db, now, batch);
+  const byVariant = new Map<string, string[]>();
+  for (const o of due) byVariant.set(o.variantId, [...(byVariant.get(o.variantId) ?? []), o.id]);
+  let closed = 0;
+  for (const [variantId, ids] of byVariant) {
+    closed += await withTransaction(db, async (tx) => {
+      const settings = await loadMarketSettings(tx);
+      return (await closeOrders(tx, variantId, ids, 'expired', settings)).length;
+    });
+  }
+  return closed;
+}
+
+/** Closes every open order on card variants that left circulation; returns how many. */
+export async function closeRetired(db: Db, variantIds: readonly string[]): Promise<number> {
+  let closed = 0;
+  for (const variantId of variantIds) {
+    closed += await withTransaction(db, async (tx) => {
+      const settings = await loadMarketSettings(tx);
+      return (await closeOrders(tx, variantId, 'all', 'card_retired', settings)).length;
+    });
+  }
+  return closed;
 }
 
 export function listMyOrders(db: Db, userId: string, state: 'open' | 'done', limit = 100): Promise<OrderRow[]> {

@@ -2,6 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Db } from '../../platform/db/tx.ts';
 import { recordEvents, type NewEvent } from '../../platform/events/index.ts';
 import { userChannel } from '../../platform/realtime/ws.ts';
+import { screenFill } from '../fraud/index.ts';
 import { COIN, SYSTEM_ACCOUNTS, balances, transfer, walletAccountId } from '../ledger/index.ts';
 import { CANDLE_INTERVALS, bucketStart, feeForFill, type Fill, type FeeSchedule } from './engine/index.ts';
 import * as repo from './repo.ts';
@@ -42,6 +43,11 @@ export const publishEvent = (variantId: string, channel: string, message: Record
   payload: { channel, message } satisfies PublishPayload,
 });
 
+/** The commission terms an order was placed under. */
+export function orderFees(o: Pick<OrderRow, 'feeRateBps' | 'minimumFee'>, payer: FeeSchedule['payer']): FeeSchedule {
+  return { rateBps: BigInt(o.feeRateBps), minimumFee: o.minimumFee, payer };
+}
+
 /** Moves the fill's cards, coins and fee through the ledger and records the trade and its candles. */
 export async function settleFill(
   tx: Db,
@@ -49,14 +55,20 @@ export async function settleFill(
   fill: Fill,
   orders: Map<string, OrderRow>,
   fees: FeeSchedule,
-  at?: Date,
+  replay: { at?: Date; replay?: boolean } = {},
 ): Promise<NewEvent[]> {
+  const { at } = replay;
   const maker = orders.get(fill.makerOrderId);
   const taker = orders.get(fill.takerOrderId);
   if (!maker || !taker) throw new Error('fill names an order that was not loaded');
   const [buyer, seller] = fill.takerSide === 'buy' ? [taker, maker] : [maker, taker];
   const notional = fill.price * fill.quantity;
-  const fee = feeForFill(buyer.filledNotional, notional, fees);
+  // The paying order's own terms: a buy order's escrow was sized on them, so it always covers the fee.
+  const payerOrder = fees.payer === 'buyer' ? buyer : seller;
+  const terms = orderFees(payerOrder, fees.payer);
+  const owed = feeForFill(payerOrder.filledNotional, notional, terms);
+  // A seller never pays more than the fill brings in (a minimum fee above a tiny notional).
+  const fee = fees.payer === 'seller' && owed > notional ? notional : owed;
   const [buyerFee, sellerFee] = fees.payer === 'buyer' ? [fee, 0n] : [0n, fee];
   const tradeId = uuidv7();
   await transfer(tx, {
@@ -64,7 +76,16 @@ export async function settleFill(
     reference: tradeId,
     legs: [
       { from: seller.escrowAccountId, to: walletAccountId(buyer.ownerId), asset: variant.asset, amount: fill.quantity },
-      { from: buyer.escrowAccountId, to: walletAccountId(seller.ownerId), asset: COIN, amount: notional - sellerFee },
+      ...(notional > sellerFee
+        ? [
+            {
+              from: buyer.escrowAccountId,
+              to: walletAccountId(seller.ownerId),
+              asset: COIN,
+              amount: notional - sellerFee,
+            },
+          ]
+        : []),
       ...(fee > 0n ? [{ from: buyer.escrowAccountId, to: SYSTEM_ACCOUNTS.fees, asset: COIN, amount: fee }] : []),
     ],
   });
@@ -90,31 +111,40 @@ export async function settleFill(
     sellerFee,
     ts: at,
   });
-  const ts = trade.ts.getTime();
-  const candleEvents: NewEvent[] = [];
-  for (const interval of CANDLE_INTERVALS) {
-    const c = await repo.applyTradeToCandle(tx, {
+  // History replayed as demo data is long past: nothing to screen or hold.
+  if (!replay.replay)
+    await screenFill(tx, {
+      tradeId,
       variantId: variant.id,
-      interval,
-      bucketStart: new Date(bucketStart(ts, interval)),
+      asset: variant.asset,
       price: fill.price,
       quantity: fill.quantity,
+      buyerId: buyer.ownerId,
+      sellerId: seller.ownerId,
+      sellerProceeds: notional - sellerFee,
+      at: trade.ts,
     });
-    candleEvents.push(
-      publishEvent(variant.id, marketChannels.candles(variant.id, interval), {
-        type: 'candle',
-        cardId: variant.id,
-        interval,
-        start: c.bucketStart.toISOString(),
-        open: Number(c.open),
-        high: Number(c.high),
-        low: Number(c.low),
-        close: Number(c.close),
-        volume: Number(c.volume),
-        trades: c.trades,
-      }),
-    );
-  }
+  const ts = trade.ts.getTime();
+  const candles = await repo.applyTradeToCandles(tx, {
+    variantId: variant.id,
+    buckets: CANDLE_INTERVALS.map((interval) => ({ interval, bucketStart: new Date(bucketStart(ts, interval)) })),
+    price: fill.price,
+    quantity: fill.quantity,
+  });
+  const candleEvents = candles.map((c) =>
+    publishEvent(variant.id, marketChannels.candles(variant.id, c.interval), {
+      type: 'candle',
+      cardId: variant.id,
+      interval: c.interval,
+      start: c.bucketStart.toISOString(),
+      open: Number(c.open),
+      high: Number(c.high),
+      low: Number(c.low),
+      close: Number(c.close),
+      volume: Number(c.volume),
+      trades: c.trades,
+    }),
+  );
   const message = {
     type: 'trade',
     id: tradeId,

@@ -42,6 +42,11 @@ export const marketOrders = pgTable(
     filledNotional: amount('filled_notional')
       .notNull()
       .default(sql`0`),
+    /** The commission terms the order was placed under (its escrow and quotes were sized on them). */
+    feeRateBps: integer('fee_rate_bps').notNull().default(500),
+    minimumFee: amount('minimum_fee')
+      .notNull()
+      .default(sql`1`),
     feePaid: amount('fee_paid')
       .notNull()
       .default(sql`0`),
@@ -94,6 +99,9 @@ export const marketTrades = pgTable(
   },
   (t) => [
     index('market_trades_variant_idx').on(t.variantId, t.ts, t.id),
+    // A user's fills (history and realised profit) from either side of the trade.
+    index('market_trades_maker_idx').on(t.makerOwnerId, t.ts),
+    index('market_trades_taker_idx').on(t.takerOwnerId, t.ts),
     check('market_trades_positive', sql`${t.price} > 0 AND ${t.quantity} > 0`),
   ],
 );
@@ -118,7 +126,8 @@ export const marketCandles = pgTable(
 
 /**
  * The exchange's settings, one row, changed by admins (`PUT /api/admin/market/config`). Without a
- * row the defaults in code apply.
+ * row the defaults in code apply. A change applies to orders placed after it: each order keeps the
+ * commission terms it was placed (and escrowed) under.
  */
 export const marketConfig = pgTable(
   'market_config',
@@ -126,7 +135,6 @@ export const marketConfig = pgTable(
     id: integer('id').primaryKey().default(1),
     commissionBps: integer('commission_bps').notNull(),
     minimumFee: amount('minimum_fee').notNull(),
-    feePayer: text('fee_payer', { enum: ['buyer', 'seller'] }).notNull(),
     priceBand: integer('price_band').notNull(),
     marketProtectionBps: integer('market_protection_bps').notNull(),
     updatedBy: uuid('updated_by'),

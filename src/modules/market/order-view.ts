@@ -1,0 +1,33 @@
+import type { MarketSettings } from './config-service.ts';
+import { DEFAULT_MARKET_SETTINGS } from './config-service.ts';
+import { quote } from './engine/index.ts';
+import type { OrderRow } from './repo.ts';
+import { nullableUnits } from './schemas.ts';
+import { orderFees } from './settlement.ts';
+
+/**
+ * An order as its owner sees it, with what the full quantity costs the buyer and earns the seller
+ * under the commission terms the order was placed with.
+ */
+export function orderView(o: OrderRow, settings: MarketSettings = DEFAULT_MARKET_SETTINGS) {
+  const q = o.price === null ? null : quote(o.price, o.quantity, orderFees(o, settings.fees.payer));
+  return {
+    id: o.id,
+    cardId: o.variantId,
+    side: o.side,
+    type: o.type,
+    timeInForce: o.timeInForce,
+    price: nullableUnits(o.price),
+    quantity: o.quantity,
+    remaining: o.remaining,
+    filledQuantity: o.filledQuantity,
+    filledNotional: o.filledNotional,
+    feePaid: o.feePaid,
+    buyerPays: nullableUnits(q?.buyerPays ?? null),
+    sellerReceives: nullableUnits(q?.sellerReceives ?? null),
+    status: o.status,
+    cancelReason: o.cancelReason,
+    expiresAt: o.expiresAt?.toISOString() ?? null,
+    createdAt: o.createdAt.toISOString(),
+  };
+}
