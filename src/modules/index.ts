@@ -1,8 +1,10 @@
 import type { ModuleDefinition } from '../platform/module.ts';
 import { cardsModule } from './cards/index.ts';
+import { fraudModule } from './fraud/index.ts';
 import { identityModule } from './identity/index.ts';
 import { ledgerModule } from './ledger/index.ts';
 import { marketModule } from './market/index.ts';
+import { marketplaceModule } from './marketplace/index.ts';
 import { notificationsModule } from './notifications/index.ts';
 import { tradesModule } from './trades/index.ts';
 
@@ -14,4 +16,6 @@ export const modules: readonly ModuleDefinition[] = [
   cardsModule,
   tradesModule,
   marketModule,
+  fraudModule,
+  marketplaceModule,
 ];

@@ -1,0 +1,10 @@
+/** Marketplace error codes: the listing rules live with the book, the codes are re-exported here. */
+export {
+  ListingNotFoundError,
+  ListingNotOpenError,
+  ListingQuantityError,
+  ListingUnavailableError,
+  NoSellerProceedsError,
+  OwnListingError,
+} from '../market/listing-service.ts';
+export { UnknownCardError } from '../market/errors.ts';
