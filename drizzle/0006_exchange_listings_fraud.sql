@@ -70,6 +70,7 @@ CREATE INDEX "fraud_flags_users_idx" ON "fraud_flags" USING gin ("user_ids");-->
 CREATE INDEX "fraud_holds_reference_idx" ON "fraud_holds" USING btree ("reference");--> statement-breakpoint
 CREATE INDEX "fraud_holds_flag_idx" ON "fraud_holds" USING btree ("flag_id");--> statement-breakpoint
 CREATE INDEX "fraud_holds_due_idx" ON "fraud_holds" USING btree ("release_at") WHERE "fraud_holds"."released_at" IS NULL;--> statement-breakpoint
+CREATE INDEX "market_orders_price_idx" ON "market_orders" USING btree ("variant_id","side","price","queue_seq") WHERE "market_orders"."status" = 'open';--> statement-breakpoint
 CREATE INDEX "market_orders_expiry_idx" ON "market_orders" USING btree ("expires_at") WHERE "market_orders"."status" = 'open' AND "market_orders"."expires_at" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "market_orders_listing_idx" ON "market_orders" USING btree ("price","id") WHERE "market_orders"."status" = 'open' AND "market_orders"."source" = 'listing';--> statement-breakpoint
 CREATE INDEX "market_trades_maker_idx" ON "market_trades" USING btree ("maker_owner_id","ts");--> statement-breakpoint

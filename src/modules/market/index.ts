@@ -7,7 +7,7 @@ import { marketDataRoutes } from './data-routes.ts';
 import { marketRoutes } from './routes.ts';
 import { demoMarketSeeder } from './seed.ts';
 import { closeRetired, expireDueOrders } from './service.ts';
-import { MARKET_EVENTS, type PublishPayload } from './settlement.ts';
+import { MARKET_EVENTS, type PublishBundle, type PublishPayload } from './settlement.ts';
 
 /*
  * The exchange: one book per card variant, escrowed through the ledger, matched by the pure engine
@@ -27,8 +27,10 @@ export const marketModule: ModuleDefinition = {
     // Market data is public: anyone may follow a book's trades, ticker and depth.
     ctx.channelPolicies.push((channel) => (MARKET_CHANNEL.test(channel) ? 'allow' : undefined));
     ctx.events.on(MARKET_EVENTS.publish, 'market.realtime', async (event) => {
-      const { channel, message } = event.payload as PublishPayload;
-      await ctx.realtime.publish(channel, message);
+      const payload = event.payload as PublishBundle | PublishPayload;
+      for (const { channel, message } of 'messages' in payload ? payload.messages : [payload]) {
+        await ctx.realtime.publish(channel, message);
+      }
     });
     // Cached market data of a variant is dropped once its book or trades change.
     ctx.events.on(MARKET_EVENTS.changed, 'market.data-cache', invalidateOnChange(ctx.cache));

@@ -15,7 +15,7 @@ import {
 import * as repo from './repo.ts';
 import type { OrderRow, VariantRef } from './repo.ts';
 import { bookEvents, cancelOrder, loadBook, openOrder, placeOrder, type MarketSettings } from './service.ts';
-import { recordEvents, saveOrders, settleFill } from './settlement.ts';
+import { recordMarketEvents, saveOrders, settleFill } from './settlement.ts';
 
 /*
  * Marketplace listings on the exchange's book. A listing is a GTC limit sell order with
@@ -192,7 +192,7 @@ export async function amendListing(
   await repo.updateOrderTerms(tx, id, { price: listing.price, quantity: listing.quantity, remaining });
 
   if (result.status === 'reduced') {
-    await recordEvents(tx, bookEvents(variant.id, book, settings, [listing]));
+    await recordMarketEvents(tx, variant.id, await bookEvents(tx, variant.id, settings, [listing]));
     return listing;
   }
 
@@ -214,8 +214,8 @@ export async function amendListing(
     if (maker) touched.set(maker.id, maker);
   }
   await saveOrders(tx, touched.values());
-  events.push(...bookEvents(variant.id, book, settings, touched.values(), match.fills.length > 0));
-  await recordEvents(tx, events);
+  events.push(...(await bookEvents(tx, variant.id, settings, touched.values(), match.fills.length > 0)));
+  await recordMarketEvents(tx, variant.id, events);
   return listing;
 }
 
@@ -258,9 +258,9 @@ export async function purchaseListing(
   if (found.ownerId === buyerId) throw new OwnListingError();
   const variant = await variantOf(tx, found.variantId);
   await repo.lockVariant(tx, variant.id);
-  const { book, orders } = await loadBook(tx, variant.id, settings);
-  const listing = orders.get(listingId);
+  const [listing] = await repo.openOrdersAmong(tx, variant.id, [listingId]);
   if (!listing || listing.price === null) throw new ListingUnavailableError();
+  const orders = new Map([[listing.id, listing]]);
   if (quantity > listing.remaining) throw new ListingQuantityError(listing.remaining);
 
   const id = uuidv7();
@@ -294,10 +294,11 @@ export async function purchaseListing(
   const sellerFeeBefore = listing.feePaid;
   const events = await settleFill(tx, variant, fill, orders, settings.fees);
   const sellerFee = listing.feePaid - sellerFeeBefore;
-  if (listing.remaining === 0n) book.cancel(listing.id);
-  else book.amend(listing.id, { quantity: listing.remaining });
   await saveOrders(tx, [listing, order]);
-  await recordEvents(tx, [...events, ...bookEvents(variant.id, book, settings, [listing, order], true)]);
+  await recordMarketEvents(tx, variant.id, [
+    ...events,
+    ...(await bookEvents(tx, variant.id, settings, [listing, order], true)),
+  ]);
   return {
     order,
     listing,

@@ -79,7 +79,7 @@ describe('the exchange', () => {
     expect(candles.candles.filter((c: { trades: number }) => c.trades === 0)).not.toHaveLength(0);
 
     const channels = await db().execute<{ channel: string }>(
-      sql`SELECT payload->>'channel' AS channel FROM platform_outbox_events WHERE type = 'market.publish'`,
+      sql`SELECT m->>'channel' AS channel FROM platform_outbox_events, jsonb_array_elements(payload->'messages') m WHERE type = 'market.publish'`,
     );
     const names = channels.rows.map((r) => r.channel);
     for (const c of [`market.trades.${variantId}`, `market.ticker.${variantId}`, `market.book.${variantId}`]) {

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/tx.ts';
 import { marketCandles, marketOrders, marketTrades } from './tables.ts';
 
@@ -28,6 +28,80 @@ export function openOrders(db: Db, variantId: string): Promise<OrderRow[]> {
     .from(marketOrders)
     .where(and(eq(marketOrders.variantId, variantId), eq(marketOrders.status, 'open')))
     .orderBy(marketOrders.queueSeq);
+}
+
+/**
+ * The open orders an incoming order on `side` can reach: the opposite side, priced at or better
+ * than `bound` (its limit, or a market order's protection price), best price first, then queue.
+ */
+export function reachableOrders(db: Db, variantId: string, side: 'buy' | 'sell', bound: bigint): Promise<OrderRow[]> {
+  const opposite = side === 'buy' ? 'sell' : 'buy';
+  return db
+    .select()
+    .from(marketOrders)
+    .where(
+      and(
+        eq(marketOrders.variantId, variantId),
+        eq(marketOrders.status, 'open'),
+        eq(marketOrders.side, opposite),
+        side === 'buy' ? lte(marketOrders.price, bound) : gte(marketOrders.price, bound),
+      ),
+    )
+    .orderBy(side === 'buy' ? asc(marketOrders.price) : desc(marketOrders.price), asc(marketOrders.queueSeq));
+}
+
+/** The best open order an incoming order on `side` would meet first, if any. */
+export async function bestOpposite(db: Db, variantId: string, side: 'buy' | 'sell'): Promise<OrderRow | null> {
+  const [row] = await db
+    .select()
+    .from(marketOrders)
+    .where(
+      and(
+        eq(marketOrders.variantId, variantId),
+        eq(marketOrders.status, 'open'),
+        eq(marketOrders.side, side === 'buy' ? 'sell' : 'buy'),
+      ),
+    )
+    .orderBy(side === 'buy' ? asc(marketOrders.price) : desc(marketOrders.price), asc(marketOrders.queueSeq))
+    .limit(1);
+  return row ?? null;
+}
+
+/** Open orders of a variant among `ids`, in queue order. */
+export function openOrdersAmong(db: Db, variantId: string, ids: readonly string[]): Promise<OrderRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(marketOrders)
+    .where(
+      and(eq(marketOrders.variantId, variantId), eq(marketOrders.status, 'open'), inArray(marketOrders.id, [...ids])),
+    )
+    .orderBy(marketOrders.queueSeq);
+}
+
+export interface DepthLevel {
+  price: bigint;
+  quantity: bigint;
+  orders: number;
+}
+
+/** Up to `levels` price levels per side, best first, summed in the database. */
+export async function bookDepth(db: Db, variantId: string, levels: number) {
+  const side = (s: 'buy' | 'sell') =>
+    db
+      .select({
+        price: sql<string>`${marketOrders.price}::text`,
+        quantity: sql<string>`sum(${marketOrders.remaining})::text`,
+        orders: sql<number>`count(*)::int`,
+      })
+      .from(marketOrders)
+      .where(and(eq(marketOrders.variantId, variantId), eq(marketOrders.status, 'open'), eq(marketOrders.side, s)))
+      .groupBy(marketOrders.price)
+      .orderBy(s === 'buy' ? desc(marketOrders.price) : asc(marketOrders.price))
+      .limit(levels);
+  const toLevels = (rows: { price: string; quantity: string; orders: number }[]): DepthLevel[] =>
+    rows.map((r) => ({ price: BigInt(r.price), quantity: BigInt(r.quantity), orders: Number(r.orders) }));
+  return { bids: toLevels(await side('buy')), asks: toLevels(await side('sell')) };
 }
 
 /** Sends an open order to the back of the queue (an amendment that loses time priority). */

@@ -2,7 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import { withTransaction, type Db } from '../../platform/db/tx.ts';
 import { DEFAULT_MARKET_SETTINGS, loadMarketSettings, type MarketSettings } from './config-service.ts';
 import { findVariantRef } from '../cards/index.ts';
-import { recordEvents, type NewEvent } from '../../platform/events/index.ts';
+import type { NewEvent } from '../../platform/events/index.ts';
 import { userChannel } from '../../platform/realtime/ws.ts';
 import { COIN, ensureWallet, openEscrow, transfer } from '../ledger/index.ts';
 import {
@@ -25,7 +25,14 @@ import {
 } from './errors.ts';
 import * as repo from './repo.ts';
 import type { OrderRow, VariantRef } from './repo.ts';
-import { changedEvent, marketChannels, publishEvent, saveOrders, settleFill } from './settlement.ts';
+import {
+  changedEvent,
+  marketChannels,
+  publishEvent,
+  recordMarketEvents,
+  saveOrders,
+  settleFill,
+} from './settlement.ts';
 
 export { DEFAULT_MARKET_SETTINGS, type MarketSettings } from './config-service.ts';
 
@@ -91,6 +98,43 @@ export async function loadBook(tx: Db, variantId: string, settings: MarketSettin
 }
 
 /**
+ * The part of the book an incoming order can trade against (call under the variant lock): the
+ * opposite side's open orders up to its limit, or for a market order up to the protection price
+ * from the best one, in price-time priority. Orders it cannot reach never affect its matching, so
+ * an order's cost does not grow with the depth of the book.
+ */
+export async function loadReachable(
+  tx: Db,
+  variantId: string,
+  side: Side,
+  limit: bigint | null,
+  settings: MarketSettings,
+) {
+  const book = new OrderBook({ tickSize: settings.tickSize, marketProtectionBps: settings.marketProtectionBps });
+  let bound = limit;
+  if (bound === null) {
+    const best = await repo.bestOpposite(tx, variantId, side);
+    if (best?.price != null) {
+      const probe = new OrderBook({ tickSize: settings.tickSize, marketProtectionBps: settings.marketProtectionBps });
+      probe.restore({
+        id: best.id,
+        ownerId: best.ownerId,
+        side: best.side,
+        price: best.price,
+        quantity: best.remaining,
+      });
+      bound = probe.marketProtectionPrice(side);
+    }
+  }
+  const reachable = bound === null ? [] : await repo.reachableOrders(tx, variantId, side, bound);
+  for (const o of reachable) {
+    if (o.price === null) continue;
+    book.restore({ id: o.id, ownerId: o.ownerId, side: o.side, price: o.price, quantity: o.remaining });
+  }
+  return { book, orders: new Map(reachable.map((o) => [o.id, o])), bound };
+}
+
+/**
  * Escrows, matches and settles one order in `tx`: everything (ledger movements, orders, trades,
  * candles, outbox events) commits or rolls back together. Refusals throw before anything is written.
  */
@@ -108,11 +152,11 @@ export async function placeOrder(
     const band = checkPriceBand(input.price, await repo.lastTradePrice(tx, variant.id), settings.priceBand);
     if (!band.ok) throw new PriceOutOfBandError(band.reason, band.min, band.max);
   }
-  const { book, orders } = await loadBook(tx, variant.id, settings);
+  const limit = input.type === 'limit' ? (input.price ?? null) : null;
+  const { book, orders, bound } = await loadReachable(tx, variant.id, input.side, limit, settings);
   const id = uuidv7();
   // A market buy escrows for the worst price it may fill at: the book's protection price.
-  const price =
-    input.type === 'limit' ? (input.price ?? null) : input.side === 'buy' ? book.marketProtectionPrice('buy') : null;
+  const price = input.type === 'limit' ? limit : input.side === 'buy' ? bound : null;
   const order = await openOrder(tx, variant, { ...input, price }, id, settings);
   orders.set(id, order);
 
@@ -161,8 +205,8 @@ export async function placeOrder(
   }
   await saveOrders(tx, touched.values());
   if (input.replay) return order;
-  events.push(...bookEvents(variant.id, book, settings, touched.values(), result.fills.length > 0));
-  await recordEvents(tx, events);
+  events.push(...(await bookEvents(tx, variant.id, settings, touched.values(), result.fills.length > 0)));
+  await recordMarketEvents(tx, variant.id, events);
   return order;
 }
 
@@ -216,14 +260,14 @@ export async function openOrder(
 }
 
 /** Depth, best prices, each touched order's owner and the cache's invalidation, after a change. */
-export function bookEvents(
+export async function bookEvents(
+  tx: Db,
   variantId: string,
-  book: OrderBook,
   settings: MarketSettings,
   touched: Iterable<OrderRow>,
   traded = false,
-) {
-  const depth = book.depth(settings.publishedLevels);
+): Promise<NewEvent[]> {
+  const depth = await repo.bookDepth(tx, variantId, settings.publishedLevels);
   const level = (l: { price: bigint; quantity: bigint; orders: number }) => ({
     price: Number(l.price),
     quantity: Number(l.quantity),
@@ -240,8 +284,8 @@ export function bookEvents(
     publishEvent(variantId, marketChannels.ticker(variantId), {
       type: 'ticker',
       cardId: variantId,
-      bestBid: toNumber(book.bestBid()),
-      bestAsk: toNumber(book.bestAsk()),
+      bestBid: toNumber(depth.bids[0]?.price ?? null),
+      bestAsk: toNumber(depth.asks[0]?.price ?? null),
     }),
   ];
   for (const o of touched) {
@@ -278,16 +322,14 @@ export async function closeOrders(
   settings: MarketSettings = DEFAULT_MARKET_SETTINGS,
 ): Promise<OrderRow[]> {
   await repo.lockVariant(tx, variantId);
-  const { book, orders } = await loadBook(tx, variantId, settings);
-  const closing = ids === 'all' ? [...orders.values()] : ids.flatMap((id) => orders.get(id) ?? []);
+  const closing = ids === 'all' ? await repo.openOrders(tx, variantId) : await repo.openOrdersAmong(tx, variantId, ids);
   if (closing.length === 0) return [];
   for (const order of closing) {
-    book.cancel(order.id);
     order.status = 'cancelled';
     order.cancelReason = reason;
   }
   await saveOrders(tx, closing);
-  await recordEvents(tx, bookEvents(variantId, book, settings, closing));
+  await recordMarketEvents(tx, variantId, await bookEvents(tx, variantId, settings, closing));
   return closing;
 }
 

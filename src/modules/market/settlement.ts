@@ -36,12 +36,38 @@ export interface PublishPayload {
   message: Record<string, unknown>;
 }
 
+/** What a `market.publish` event carries: every realtime message of one change, in order. */
+export interface PublishBundle {
+  messages: PublishPayload[];
+}
+
 export const publishEvent = (variantId: string, channel: string, message: Record<string, unknown>): NewEvent => ({
   type: MARKET_EVENTS.publish,
   aggregateType: 'market.book',
   aggregateId: variantId,
   payload: { channel, message } satisfies PublishPayload,
 });
+
+/**
+ * Records one change's events in its transaction, with its realtime messages bundled into a single
+ * `market.publish` event (a fill alone has a dozen), so delivery costs one outbox round per change.
+ */
+export async function recordMarketEvents(tx: Db, variantId: string, events: NewEvent[]): Promise<void> {
+  const messages = events.filter((e) => e.type === MARKET_EVENTS.publish).map((e) => e.payload as PublishPayload);
+  const others = events.filter((e) => e.type !== MARKET_EVENTS.publish);
+  const bundle: NewEvent[] =
+    messages.length === 0
+      ? []
+      : [
+          {
+            type: MARKET_EVENTS.publish,
+            aggregateType: 'market.book',
+            aggregateId: variantId,
+            payload: { messages } satisfies PublishBundle,
+          },
+        ];
+  await recordEvents(tx, [...others, ...bundle]);
+}
 
 /** The commission terms an order was placed under. */
 export function orderFees(o: Pick<OrderRow, 'feeRateBps' | 'minimumFee'>, payer: FeeSchedule['payer']): FeeSchedule {
@@ -192,5 +218,3 @@ export async function saveOrders(tx: Db, orders: Iterable<OrderRow>): Promise<vo
     if (o.status !== 'open') await releaseEscrow(tx, o);
   }
 }
-
-export { recordEvents };

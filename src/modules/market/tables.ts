@@ -67,6 +67,10 @@ export const marketOrders = pgTable(
     index('market_orders_book_idx')
       .on(t.variantId, t.queueSeq)
       .where(sql`${t.status} = 'open'`),
+    // Matching reads only the opposite side up to the incoming limit: by side and price, then queue.
+    index('market_orders_price_idx')
+      .on(t.variantId, t.side, t.price, t.queueSeq)
+      .where(sql`${t.status} = 'open'`),
     index('market_orders_owner_idx').on(t.ownerId, t.createdAt),
     index('market_orders_expiry_idx')
       .on(t.expiresAt)

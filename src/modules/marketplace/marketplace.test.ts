@@ -210,7 +210,7 @@ describe('listing lifecycle', () => {
     const feesBefore = await total(db(), SYSTEM_ACCOUNTS.fees);
     const published = async () => {
       const r = await db().execute<{ channel: string }>(
-        sql`SELECT payload->>'channel' AS channel FROM platform_outbox_events WHERE type = 'market.publish'`,
+        sql`SELECT m->>'channel' AS channel FROM platform_outbox_events, jsonb_array_elements(payload->'messages') m WHERE type = 'market.publish' ORDER BY seq`,
       );
       return r.rows.map((row) => row.channel);
     };

@@ -78,6 +78,9 @@ export class OutboxDispatcher {
   async runOnce(): Promise<number> {
     const { db, registry, logger } = this.opts;
     const events = await claimEvents(db, this.opts.batchSize ?? 50, this.opts.leaseMs ?? 30_000);
+    // Delivered events are marked together after the round: one commit instead of one per event.
+    // The lease still holds them meanwhile; a crash before the mark re-delivers (at least once).
+    const delivered: string[] = [];
     for (const event of events) {
       try {
         const handlers = registry.handlersFor(event.type);
@@ -88,7 +91,7 @@ export class OutboxDispatcher {
           await h.handle(event);
           if (handlers.length > 1) await markHandlerSucceeded(db, event.id, h.name);
         }
-        await markDelivered(db, event.id);
+        delivered.push(event.id);
       } catch (err) {
         const park = event.attempt >= this.opts.maxAttempts;
         const delay = (this.opts.backoffMs ?? defaultBackoff)(event.attempt);
@@ -100,6 +103,7 @@ export class OutboxDispatcher {
         await markFailed(db, event.id, message, delay, park);
       }
     }
+    await markDelivered(db, delivered);
     return events.length;
   }
 
