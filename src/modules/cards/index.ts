@@ -12,6 +12,8 @@ export { RARITIES, VARIANTS, variantAssetCode, type Rarity, type Variant } from 
 export { cardHoldings, type Holding } from './holdings.ts';
 export { catalogPrices, findVariantRef, tradableBaseVariants } from './repo.ts';
 export { addMinted } from './pack-repo.ts';
+/** Read-only: other modules' listing queries join the catalogue (changes go through this module). */
+export { cardSets, cardVariants, cards } from './tables.ts';
 
 export const cardsModule: ModuleDefinition = {
   name: 'cards',

@@ -16,6 +16,29 @@ import { MARKET_EVENTS, type PublishBundle, type PublishPayload } from './settle
  */
 export { DEFAULT_MARKET_SETTINGS, cancelOrder, listMyOrders, placeOrder, type MarketSettings } from './service.ts';
 export { MARKET_EVENTS, marketChannels } from './settlement.ts';
+export { loadMarketSettings } from './config-service.ts';
+export { UnknownCardError } from './errors.ts';
+export {
+  ListingNotFoundError,
+  ListingNotOpenError,
+  ListingQuantityError,
+  ListingUnavailableError,
+  NoSellerProceedsError,
+  OwnListingError,
+  amendListing,
+  cancelListing,
+  createListing,
+  purchaseListing,
+} from './listing-service.ts';
+export {
+  SUGGESTION_MAX_AGE_MS,
+  SUGGESTION_MIN_TRADES,
+  SUGGESTION_SAMPLE_SIZE,
+  quote,
+  suggestPrice,
+} from './engine/index.ts';
+/** Read-only: the marketplace's listing queries join the book (writes go through the services above). */
+export { marketOrders, marketTrades } from './tables.ts';
 
 export const MARKET_JOBS = { expire: 'market.expire-orders' } as const;
 

@@ -6,5 +6,5 @@ export {
   ListingUnavailableError,
   NoSellerProceedsError,
   OwnListingError,
-} from '../market/listing-service.ts';
-export { UnknownCardError } from '../market/errors.ts';
+  UnknownCardError,
+} from '../market/index.ts';

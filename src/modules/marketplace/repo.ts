@@ -1,8 +1,7 @@
 import { and, desc, eq, gte, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../platform/db/tx.ts';
-import type { Rarity } from '../cards/index.ts';
-import { cardSets, cardVariants, cards } from '../cards/tables.ts';
-import { marketOrders, marketTrades } from '../market/tables.ts';
+import { cardSets, cardVariants, cards, type Rarity } from '../cards/index.ts';
+import { marketOrders, marketTrades } from '../market/index.ts';
 
 /*
  * Read-only queries over the exchange's orders (listings are its `source = 'listing'` rows) joined

@@ -3,16 +3,16 @@ import { UUID_PATTERN, decodeCursor, encodeCursor } from '../../platform/http/cu
 import { ValidationError } from '../../platform/http/errors.ts';
 import type { Rarity } from '../cards/index.ts';
 import { findUserRef } from '../identity/index.ts';
-import { loadMarketSettings } from '../market/config-service.ts';
 import {
   SUGGESTION_MAX_AGE_MS,
   SUGGESTION_MIN_TRADES,
   SUGGESTION_SAMPLE_SIZE,
+  loadMarketSettings,
   quote,
   suggestPrice,
-} from '../market/engine/index.ts';
-import type { MarketSettings } from '../market/index.ts';
-import * as book from '../market/listing-service.ts';
+  type MarketSettings,
+} from '../market/index.ts';
+import * as book from '../market/index.ts';
 import { UnknownCardError } from './errors.ts';
 import * as repo from './repo.ts';
 import type { ListingKeyset, ListingRow, ListingSort } from './repo.ts';
