@@ -25,6 +25,7 @@ export { findUserRef, getMailAddress, getNotificationPreferences, isEmailVerifie
 export { findCollectionOwner } from './collection-owner.ts';
 export { createOrPromoteAdmin } from './admin-service.ts';
 export { accountsCreatedAt } from './repo.ts';
+export { hasBlocked } from './block-service.ts';
 export { PasswordHasher, checkPasswordStrength } from './password.ts';
 export { DEMO_ACCOUNTS, DEMO_TRADERS } from './seeds.ts';
 export { ROLES, type NotificationPreferences, type Role } from './tables.ts';

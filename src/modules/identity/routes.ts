@@ -23,6 +23,7 @@ import {
 } from './schemas.ts';
 import * as service from './service.ts';
 import { userRoutes } from './user-routes.ts';
+import { blockRoutes } from './block-routes.ts';
 import { meView } from './views.ts';
 
 const tags = ['auth'];
@@ -216,5 +217,6 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }>
 
   await app.register(accountRoutes, { deps });
   await app.register(userRoutes, { deps });
+  await app.register(blockRoutes, { deps });
   await app.register(adminRoutes, { deps });
 };

@@ -43,7 +43,7 @@ export const identityEvent = (type: string, userId: string, payload: Record<stri
   payload: { userId, ...payload },
 });
 
-const RESERVED = /^(deleted_.*|admin|administrator|root|system|support|me|profile|settings|activity|account)$/i;
+const RESERVED = /^(deleted_.*|admin|administrator|root|system|support|me|profile|settings|activity|account|blocks)$/i;
 
 export function assertStrongPassword(password: string, field: string, inputs: string[]) {
   const verdict = checkPasswordStrength(password, inputs);

@@ -166,3 +166,21 @@ export const throttles = pgTable(
   },
   (t) => [primaryKey({ columns: [t.scope, t.key] }), index('identity_throttles_window_idx').on(t.windowStartedAt)],
 );
+
+/** Who blocked whom: a blocked user cannot send the blocker trade offers. */
+export const blocks = pgTable(
+  'identity_blocks',
+  {
+    blockerId: uuid('blocker_id')
+      .notNull()
+      .references(() => users.id),
+    blockedId: uuid('blocked_id')
+      .notNull()
+      .references(() => users.id),
+    createdAt: at('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.blockerId, t.blockedId] }),
+    check('identity_blocks_not_self', sql`${t.blockerId} <> ${t.blockedId}`),
+  ],
+);

@@ -12,6 +12,13 @@ export class RecipientNotFoundError extends AppError {
   }
 }
 
+/** The recipient blocked the proposer: no offers from them. */
+export class RecipientBlockedError extends AppError {
+  constructor() {
+    super('recipient_blocked', 403, 'This user does not accept trade offers from you');
+  }
+}
+
 export class SelfTradeError extends AppError {
   constructor() {
     super('self_trade', 422, 'You cannot send a trade offer to yourself');

@@ -5,6 +5,7 @@ import {
   OfferNotFoundError,
   OfferNotOpenError,
   RecipientNotFoundError,
+  RecipientBlockedError,
   SelfTradeError,
   TooManyOpenOffersError,
   UnknownVariantError,
@@ -15,6 +16,7 @@ import {
   balances,
   ensureWallets,
   findUserRef,
+  hasBlocked,
   notify,
   openEscrow,
   screenOffer,
@@ -56,6 +58,8 @@ async function createOffer(
   input: ProposeInput & { recipientId: string; replacesId: string | null },
 ): Promise<OfferRow> {
   if (input.recipientId === input.proposerId) throw new SelfTradeError();
+  // Covers counter-offers too: a user who blocked the other side receives nothing from them.
+  if (await hasBlocked(tx, input.recipientId, input.proposerId)) throw new RecipientBlockedError();
   checkItems(input.offered, input.requested);
   await assertVariantsExist(tx, [input.offered, input.requested]);
   await repo.lockProposer(tx, input.proposerId);

@@ -42,6 +42,14 @@ CREATE TABLE "fraud_holds" (
 	"released_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "identity_blocks" (
+	"blocker_id" uuid NOT NULL,
+	"blocked_id" uuid NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "identity_blocks_blocker_id_blocked_id_pk" PRIMARY KEY("blocker_id","blocked_id"),
+	CONSTRAINT "identity_blocks_not_self" CHECK ("identity_blocks"."blocker_id" <> "identity_blocks"."blocked_id")
+);
+--> statement-breakpoint
 CREATE TABLE "market_config" (
 	"id" integer PRIMARY KEY DEFAULT 1 NOT NULL,
 	"commission_bps" integer NOT NULL,
@@ -61,6 +69,8 @@ ALTER TABLE "market_orders" ADD COLUMN "minimum_fee" bigint DEFAULT 1 NOT NULL;-
 ALTER TABLE "market_orders" ADD COLUMN "queue_seq" bigserial NOT NULL;--> statement-breakpoint
 ALTER TABLE "market_orders" ADD COLUMN "expires_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "fraud_holds" ADD CONSTRAINT "fraud_holds_flag_id_fraud_flags_id_fk" FOREIGN KEY ("flag_id") REFERENCES "public"."fraud_flags"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "identity_blocks" ADD CONSTRAINT "identity_blocks_blocker_id_identity_users_id_fk" FOREIGN KEY ("blocker_id") REFERENCES "public"."identity_users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "identity_blocks" ADD CONSTRAINT "identity_blocks_blocked_id_identity_users_id_fk" FOREIGN KEY ("blocked_id") REFERENCES "public"."identity_users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "fraud_activity_user_idx" ON "fraud_activity" USING btree ("user_id","at");--> statement-breakpoint
 CREATE INDEX "fraud_activity_pair_idx" ON "fraud_activity" USING btree ("user_id","counterparty_id","variant_id","at");--> statement-breakpoint
 CREATE INDEX "fraud_activity_price_idx" ON "fraud_activity" USING btree ("variant_id","at") WHERE "fraud_activity"."price" IS NOT NULL;--> statement-breakpoint
