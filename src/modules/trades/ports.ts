@@ -9,7 +9,7 @@ export {
   walletAccountId,
   type Leg,
 } from '../ledger/index.ts';
-export { variantAssetCode } from '../cards/index.ts';
+export { findVariantRef, variantAssetCode } from '../cards/index.ts';
 export { currentRole, findUserRef, guard, hasBlocked, hasPermission, principalOf } from '../identity/index.ts';
 export { notify } from '../notifications/index.ts';
 export { holdsFor, offerReference, screenOffer } from '../fraud/index.ts';

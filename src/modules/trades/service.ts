@@ -12,8 +12,6 @@ import {
 } from './errors.ts';
 import { checkItems, isEmpty, legsFor, loadItems, storeItems, type Items } from './items.ts';
 import {
-  SYSTEM_ACCOUNTS,
-  balances,
   ensureWallets,
   findUserRef,
   hasBlocked,
@@ -21,7 +19,7 @@ import {
   openEscrow,
   screenOffer,
   transfer,
-  variantAssetCode,
+  findVariantRef,
   walletAccountId,
 } from './ports.ts';
 import * as repo from './repo.ts';
@@ -46,8 +44,7 @@ export interface ProposeInput {
 async function assertVariantsExist(db: Db, items: Items[]): Promise<void> {
   for (const side of items) {
     for (const c of side.cards) {
-      const [minted] = await balances(db, SYSTEM_ACCOUNTS.mint, variantAssetCode(c.variantId));
-      if (!minted) throw new UnknownVariantError(c.variantId);
+      if (!(await findVariantRef(db, c.variantId))) throw new UnknownVariantError(c.variantId);
     }
   }
 }
