@@ -67,6 +67,11 @@ ALTER TABLE "market_orders" ADD COLUMN "source" text DEFAULT 'order' NOT NULL;--
 ALTER TABLE "market_orders" ADD COLUMN "fee_rate_bps" integer DEFAULT 500 NOT NULL;--> statement-breakpoint
 ALTER TABLE "market_orders" ADD COLUMN "minimum_fee" bigint DEFAULT 1 NOT NULL;--> statement-breakpoint
 ALTER TABLE "market_orders" ADD COLUMN "queue_seq" bigserial NOT NULL;--> statement-breakpoint
+-- Orders that already exist keep the time priority they had (their time-ordered ids).
+UPDATE "market_orders" o SET "queue_seq" = r.n
+  FROM (SELECT "id", row_number() OVER (ORDER BY "id") AS n FROM "market_orders") r
+  WHERE r."id" = o."id";--> statement-breakpoint
+SELECT setval(pg_get_serial_sequence('market_orders', 'queue_seq'), (SELECT coalesce(max("queue_seq"), 0) + 1 FROM "market_orders"), false);--> statement-breakpoint
 ALTER TABLE "market_orders" ADD COLUMN "expires_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "fraud_holds" ADD CONSTRAINT "fraud_holds_flag_id_fraud_flags_id_fk" FOREIGN KEY ("flag_id") REFERENCES "public"."fraud_flags"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "identity_blocks" ADD CONSTRAINT "identity_blocks_blocker_id_identity_users_id_fk" FOREIGN KEY ("blocker_id") REFERENCES "public"."identity_users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

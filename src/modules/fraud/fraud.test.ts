@@ -9,6 +9,7 @@ import { withTransaction } from '../../platform/db/tx.ts';
 import { COIN, reconcile } from '../ledger/index.ts';
 import { auth, createVariant, giveCards, grantCoins, total } from '../market/test-support.ts';
 import { fillReference, holdsFor, releaseDueHolds, screenFill } from './index.ts';
+import { resolveFlag } from './service.ts';
 
 let t: TestApp;
 let admin: CreatedTestUser;
@@ -144,12 +145,16 @@ describe('fraud screens on the exchange', () => {
     const under = await trade(carol, dave, priced.variantId, 100);
     expect(await total(db(), dave.id, priced.asset)).toBe(2n);
 
-    const holds = await holdsFor(db(), [over, under]);
-    expect(holds.get(over)).toMatchObject({ userId: carol.id, released: false });
-    expect(holds.get(under)).toMatchObject({ userId: dave.id, released: false });
-    const releaseAt = holds.get(over)?.releaseAt.getTime() ?? 0;
+    // Each party sees only their own hold.
+    const carols = await holdsFor(db(), [over, under], carol.id);
+    const daves = await holdsFor(db(), [over, under], dave.id);
+    expect(carols.get(over)).toMatchObject({ userId: carol.id, released: false });
+    expect(carols.has(under)).toBe(false);
+    expect(daves.get(under)).toMatchObject({ userId: dave.id, released: false });
+    expect(daves.has(over)).toBe(false);
+    const releaseAt = carols.get(over)?.releaseAt.getTime() ?? 0;
     expect(releaseAt).toBeGreaterThan(Date.now() + 71 * 3_600_000);
-    expect(holds.get(over)?.reason).toMatch(/priced far/);
+    expect(carols.get(over)?.reason).toMatch(/priced far/);
 
     const page = expectStatus(await flags(moderator, `?rule=price_far_from_reference&user=${carol.id}`), 200).json<{
       items: FlagJson[];
@@ -174,7 +179,7 @@ describe('fraud screens on the exchange', () => {
     expect(await total(db(), carol.id)).toBe(carolCoins + 700n);
     expect(await total(db(), dave.id, priced.asset)).toBe(3n);
     expect(await escrowTotal(hold?.id ?? '', COIN)).toBe(0n);
-    expect((await holdsFor(db(), [over])).get(over)?.released).toBe(true);
+    expect((await holdsFor(db(), [over], carol.id)).get(over)?.released).toBe(true);
     expect(await releaseDueHolds(db(), new Date(Date.now() + 73 * 3_600_000))).toBe(0);
     expect((await reconcile(db())).ok).toBe(true);
   });
@@ -207,7 +212,7 @@ describe('fraud screens on the exchange', () => {
 });
 
 describe('admin fraud routes', () => {
-  it('need a token and the fraud.review permission', async () => {
+  it('need a token; moderators and admins read flags, only admins resolve them', async () => {
     expectProblem(await flags(null), 401, 'unauthorized');
     expectProblem(await flags(alice), 403, 'forbidden');
     expectStatus(await flags(moderator), 200);
@@ -215,6 +220,7 @@ describe('admin fraud routes', () => {
     const id = uuidv7();
     expectProblem(await resolve(null, id, { outcome: 'dismissed', note: 'ok' }), 401, 'unauthorized');
     expectProblem(await resolve(bob, id, { outcome: 'dismissed', note: 'ok' }), 403, 'forbidden');
+    expectProblem(await resolve(moderator, id, { outcome: 'dismissed', note: 'ok' }), 403, 'forbidden');
   });
 
   it('pages newest first and filters by status', async () => {
@@ -250,13 +256,18 @@ describe('admin fraud routes', () => {
       { outcome: 'dismissed' },
       { outcome: 'dismissed', note: 'x', extra: 1 },
     ]) {
-      const res = await resolve(moderator, id, bad);
+      const res = await resolve(admin, id, bad);
       expectProblem(res, 400, 'validation_failed');
     }
     expect(await counts()).toEqual(before);
 
-    expectProblem(await resolve(moderator, uuidv7(), { outcome: 'dismissed', note: 'ok' }), 404, 'not_found');
-    const done = expectStatus(await resolve(moderator, id, { outcome: 'dismissed', note: 'Known collectors' }), 200);
+    expectProblem(await resolve(admin, uuidv7(), { outcome: 'dismissed', note: 'ok' }), 404, 'not_found');
+    // A party to the flagged trade never resolves it, whatever their role.
+    await expect(
+      resolveFlag(db(), { id, outcome: 'dismissed', note: 'mine', actorId: alice.id }),
+    ).rejects.toMatchObject({ status: 403 });
+    expect(await counts()).toEqual(before);
+    const done = expectStatus(await resolve(admin, id, { outcome: 'dismissed', note: 'Known collectors' }), 200);
     expect(done.json()).toMatchObject({ status: 'resolved', outcome: 'dismissed', note: 'Known collectors' });
     expect(done.json<FlagJson>().holds[0]?.releasedAt).not.toBeNull();
     expect(await total(db(), alice.id)).toBe(aliceCoins + 900n);

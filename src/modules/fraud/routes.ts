@@ -53,14 +53,15 @@ export const fraudRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> = 
   app.post(
     '/api/admin/fraud/flags/:id/resolve',
     {
-      ...reviewer,
+      ...guard({ permission: 'fraud.resolve' }),
       schema: {
         tags,
         security,
         summary: 'Resolve a fraud flag',
         description:
           '`dismissed`: the trade was fine; its holds are released at once. `confirmed`: the finding stands; ' +
-          'holds stay until their release time. A flag is resolved once (a second attempt is 409). Audited.',
+          'holds stay until their release time. A flag is resolved once (a second attempt is 409); an admin ' +
+          'who is a party to the flagged trade cannot resolve it (403). Admins only; audited.',
         params: FlagParams,
         body: ResolveBody,
         response: { 200: Flag },

@@ -1,7 +1,7 @@
 import { uuidv7 } from 'uuidv7';
 import { appendAudit, type RequestOrigin } from '../../platform/audit/index.ts';
 import { withTransaction, type Db } from '../../platform/db/tx.ts';
-import { FlagAlreadyResolvedError, FlagNotFoundError } from './errors.ts';
+import { FlagAlreadyResolvedError, FlagNotFoundError, OwnFlagError } from './errors.ts';
 import {
   COIN,
   accountsCreatedAt,
@@ -308,12 +308,14 @@ export interface HoldView {
 }
 
 /**
- * The hold on each of the given trades (`market.trade:<id>`, `trade.offer:<id>`), if any: the
- * earliest one still in force, else the earliest released one.
+ * The viewer's own hold on each of the given trades (`market.trade:<id>`, `trade.offer:<id>`), if
+ * any: the earliest one still in force, else the earliest released one. A hold on the other party
+ * is theirs to see, not the viewer's.
  */
-export async function holdsFor(db: Db, references: string[]): Promise<Map<string, HoldView>> {
+export async function holdsFor(db: Db, references: string[], viewerId: string): Promise<Map<string, HoldView>> {
   const out = new Map<string, HoldView>();
   for (const h of await repo.holdsByReference(db, references)) {
+    if (h.userId !== viewerId) continue;
     const view = { userId: h.userId, reason: h.reason, releaseAt: h.releaseAt, released: h.releasedAt !== null };
     const seen = out.get(h.reference);
     if (!seen || (seen.released && !view.released)) out.set(h.reference, view);
@@ -353,6 +355,8 @@ export interface ResolveInput {
  */
 export async function resolveFlag(db: Db, input: ResolveInput): Promise<{ flag: FlagRow; holds: HoldRow[] }> {
   return withTransaction(db, async (tx) => {
+    const target = await repo.findFlag(tx, input.id);
+    if (target?.userIds.includes(input.actorId)) throw new OwnFlagError();
     const flag = await repo.resolveOpenFlag(tx, input.id, {
       outcome: input.outcome,
       note: input.note,

@@ -25,8 +25,10 @@ export const PERMISSIONS = {
   'catalog.manage': ['admin'],
   /** Halt or resume markets, settle events and campaigns. */
   'markets.operate': ['admin'],
-  /** Review fraud flags on trades and resolve them (releasing or keeping the holds they placed). */
+  /** Read the fraud flags raised on trades and the holds they placed. */
   'fraud.review': ['moderator', 'admin'],
+  /** Resolve fraud flags (a dismissal releases held items at once). */
+  'fraud.resolve': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

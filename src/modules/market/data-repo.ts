@@ -120,10 +120,12 @@ export async function tickerAggregates(
     LEFT JOIN LATERAL (
       SELECT max(o.price) AS price FROM market_orders o
       WHERE o.variant_id = v.variant_id AND o.status = 'open' AND o.side = 'buy'
+        AND (o.expires_at IS NULL OR o.expires_at > now())
     ) b ON true
     LEFT JOIN LATERAL (
       SELECT min(o.price) AS price FROM market_orders o
       WHERE o.variant_id = v.variant_id AND o.status = 'open' AND o.side = 'sell'
+        AND (o.expires_at IS NULL OR o.expires_at > now())
     ) a ON true
     ORDER BY w.volume DESC, w.trades DESC, v.variant_id
     LIMIT ${opts.limit}`);
@@ -163,6 +165,7 @@ export async function depthOf(db: Db, variantId: string): Promise<DepthLevel[]> 
     SELECT side, price::text AS price, sum(remaining)::text AS quantity, count(*)::int AS orders
     FROM market_orders
     WHERE variant_id = ${variantId} AND status = 'open' AND price IS NOT NULL
+      AND (expires_at IS NULL OR expires_at > now())
     GROUP BY side, price`);
   return r.rows.map((row) => ({
     side: row.side,

@@ -204,7 +204,7 @@ export interface TradeHold {
   released?: boolean;
 }
 /** Holds by reference (`market.trade:<tradeId>`); references without a hold are absent. */
-export type HoldLookup = (db: Db, references: string[]) => Promise<ReadonlyMap<string, TradeHold>>;
+export type HoldLookup = (db: Db, references: string[], viewerId: string) => Promise<ReadonlyMap<string, TradeHold>>;
 
 export const tradeHoldReference = (tradeId: string) => `market.trade:${tradeId}`;
 
@@ -249,6 +249,7 @@ export async function historyOf(
       ? await holds(
           db,
           page.map((e) => tradeHoldReference(e.row.id)),
+          userId,
         )
       : undefined;
   const items = page.map(({ row, fill }) => {

@@ -96,6 +96,73 @@ describe('order expiry', () => {
     expect((await reconcile(db())).ok).toBe(true);
   });
 
+  it('never lets an expired order trade, even before the sweep reaches it', async () => {
+    const { variantId, asset } = await newBook('EXL');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    // A GTC ask placed two hours ago that expired an hour ago; the sweep has not run since.
+    const stale = await withTransaction(db(), (tx) =>
+      placeOrder(tx, {
+        userId: alice.id,
+        variantId,
+        side: 'sell',
+        type: 'limit',
+        timeInForce: 'GTC',
+        price: 100n,
+        quantity: 2n,
+        at: new Date(hourAgo.getTime() - 3_600_000),
+        expiresAt: hourAgo,
+      }),
+    );
+    expect(await total(db(), alice.id, asset)).toBe(8n);
+    const book = expectStatus(await t.app.inject({ url: `/api/market/${variantId}/book` }), 200).json();
+    expect(book.asks).toEqual([]);
+
+    const bid = expectStatus(await order(bob, variantId, { side: 'buy', quantity: 1, price: 100 }), 201).json();
+    expect(bid).toMatchObject({ status: 'open', filledQuantity: 0 });
+    expect(await total(db(), alice.id, asset)).toBe(10n);
+    const done = expectStatus(
+      await t.app.inject({ url: '/api/market/orders?status=done', headers: auth(alice) }),
+      200,
+    ).json<{ orders: { id: string; cancelReason: string }[] }>();
+    expect(done.orders.find((o) => o.id === stale.id)?.cancelReason).toBe('expired');
+    expectStatus(
+      await t.app.inject({ method: 'DELETE', url: `/api/market/orders/${bid.id}`, headers: auth(bob) }),
+      200,
+    );
+    expect((await reconcile(db())).ok).toBe(true);
+  });
+
+  it('hides an expired listing from buyers and refuses its purchase before the sweep', async () => {
+    const { variantId } = await newBook('EXM');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    const listing = await withTransaction(db(), (tx) =>
+      placeOrder(tx, {
+        userId: alice.id,
+        variantId,
+        side: 'sell',
+        type: 'limit',
+        timeInForce: 'GTC',
+        price: 100n,
+        quantity: 1n,
+        source: 'listing',
+        at: new Date(hourAgo.getTime() - 3_600_000),
+        expiresAt: hourAgo,
+      }),
+    );
+    const browse = expectStatus(await t.app.inject({ url: `/api/marketplace/listings?card=${variantId}` }), 200);
+    expect(browse.json().items).toEqual([]);
+    const coins = await total(db(), bob.id);
+    const buy = await t.app.inject({
+      method: 'POST',
+      url: '/api/marketplace/purchase',
+      headers: auth(bob),
+      payload: { listingId: listing.id, quantity: 1 },
+    });
+    expectProblem(buy, 409, 'listing_unavailable');
+    expect(await total(db(), bob.id)).toBe(coins);
+    expect((await reconcile(db())).ok).toBe(true);
+  });
+
   it('refuses an expiry in the past, too far ahead, or on an order that does not rest; nothing written', async () => {
     const { variantId } = await newBook('EXQ');
     const before = await writes(db());

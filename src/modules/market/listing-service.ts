@@ -2,19 +2,22 @@ import { uuidv7 } from 'uuidv7';
 import type { Db } from '../../platform/db/tx.ts';
 import { AppError, ConflictError, NotFoundError } from '../../platform/http/errors.ts';
 import type { NewEvent } from '../../platform/events/index.ts';
-import { findVariantRef } from '../cards/index.ts';
 import { transfer, walletAccountId } from '../ledger/index.ts';
 import { checkPriceBand, isOnTick, quote, type FeeSchedule, type Fill } from './engine/index.ts';
-import {
-  CardRetiredError,
-  InvalidOrderError,
-  OrderNotOpenError,
-  PriceOutOfBandError,
-  UnknownCardError,
-} from './errors.ts';
+import { InvalidOrderError, OrderNotOpenError, PriceOutOfBandError } from './errors.ts';
 import * as repo from './repo.ts';
-import type { OrderRow, VariantRef } from './repo.ts';
-import { bookEvents, cancelOrder, loadBook, openOrder, placeOrder, type MarketSettings } from './service.ts';
+import type { OrderRow } from './repo.ts';
+import {
+  bandReference,
+  bookEvents,
+  cancelOrder,
+  closeDueOf,
+  loadBook,
+  lockedVariant,
+  openOrder,
+  placeOrder,
+  type MarketSettings,
+} from './service.ts';
 import { recordMarketEvents, saveOrders, settleFill } from './settlement.ts';
 
 /*
@@ -109,14 +112,6 @@ async function ownListing(tx: Db, userId: string, id: string): Promise<OrderRow>
   return found;
 }
 
-/** The listing's card variant, still in circulation (a retired card's book is closed). */
-async function variantOf(tx: Db, variantId: string): Promise<VariantRef> {
-  const variant = await findVariantRef(tx, variantId);
-  if (!variant) throw new UnknownCardError();
-  if (variant.retired) throw new CardRetiredError();
-  return variant;
-}
-
 async function checkPrice(tx: Db, variantId: string, price: bigint, settings: MarketSettings): Promise<void> {
   if (price <= 0n) throw new InvalidOrderError('invalid_price', 'The price must be at least 1');
   if (!isOnTick(price, settings.tickSize)) {
@@ -124,7 +119,7 @@ async function checkPrice(tx: Db, variantId: string, price: bigint, settings: Ma
       tickSize: Number(settings.tickSize),
     });
   }
-  const band = checkPriceBand(price, await repo.lastTradePrice(tx, variantId), settings.priceBand);
+  const band = checkPriceBand(price, await bandReference(tx, variantId), settings.priceBand);
   if (!band.ok) throw new PriceOutOfBandError(band.reason, band.min, band.max);
   assertSellerProceeds(price, settings.fees);
 }
@@ -152,8 +147,8 @@ export async function amendListing(
   if (change.quantity !== undefined && change.quantity <= 0n) {
     throw new InvalidOrderError('invalid_quantity', 'Quantity must be at least 1');
   }
-  const variant = await variantOf(tx, found.variantId);
-  await repo.lockVariant(tx, variant.id);
+  const variant = await lockedVariant(tx, found.variantId);
+  await closeDueOf(tx, variant.id, new Date(), settings);
   if (change.price !== undefined) await checkPrice(tx, variant.id, change.price, settings);
   const { book, orders } = await loadBook(tx, variant.id, settings);
   const listing = orders.get(id);
@@ -256,8 +251,8 @@ export async function purchaseListing(
   const found = await repo.findOrder(tx, listingId);
   if (!found || found.source !== 'listing') throw new ListingNotFoundError();
   if (found.ownerId === buyerId) throw new OwnListingError();
-  const variant = await variantOf(tx, found.variantId);
-  await repo.lockVariant(tx, variant.id);
+  const variant = await lockedVariant(tx, found.variantId);
+  await closeDueOf(tx, variant.id, new Date(), settings);
   const [listing] = await repo.openOrdersAmong(tx, variant.id, [listingId]);
   if (!listing || listing.price === null) throw new ListingUnavailableError();
   const orders = new Map([[listing.id, listing]]);

@@ -6,11 +6,13 @@ import { nullableUnits } from './schemas.ts';
 import { orderFees } from './settlement.ts';
 
 /**
- * An order as its owner sees it, with what the full quantity costs the buyer and earns the seller
- * under the commission terms the order was placed with.
+ * An order as its owner sees it, with what the full quantity costs the buyer and earns the seller:
+ * a buy order under the commission terms it was escrowed with, a sell order under `settings` (the
+ * terms a buyer taking it now pays).
  */
 export function orderView(o: OrderRow, settings: MarketSettings = DEFAULT_MARKET_SETTINGS) {
-  const q = o.price === null ? null : quote(o.price, o.quantity, orderFees(o, settings.fees.payer));
+  const terms = o.side === 'buy' ? orderFees(o, settings.fees.payer) : settings.fees;
+  const q = o.price === null ? null : quote(o.price, o.quantity, terms);
   return {
     id: o.id,
     cardId: o.variantId,

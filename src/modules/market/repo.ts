@@ -122,6 +122,17 @@ export function dueOrders(db: Db, now: Date, limit: number): Promise<{ id: strin
     .limit(limit);
 }
 
+/** Ids of a variant's open orders whose expiry has passed. */
+export async function dueOrdersOf(db: Db, variantId: string, now: Date): Promise<string[]> {
+  const rows = await db
+    .select({ id: marketOrders.id })
+    .from(marketOrders)
+    .where(
+      and(eq(marketOrders.status, 'open'), eq(marketOrders.variantId, variantId), lte(marketOrders.expiresAt, now)),
+    );
+  return rows.map((r) => r.id);
+}
+
 export async function insertOrder(db: Db, row: NewOrderRow): Promise<void> {
   await db.insert(marketOrders).values(row);
 }

@@ -50,7 +50,7 @@ export const marketRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> =
           },
           settings,
         );
-        return { status: 201, body: orderView(order) };
+        return { status: 201, body: orderView(order, settings) };
       });
     },
   );
@@ -73,7 +73,9 @@ export const marketRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> =
       const userId = principalOf(request).userId;
       return runIdempotent(db, request, reply, async (tx) => ({
         status: 200,
-        body: orderView(await cancelOrder(tx, userId, request.params.id, await loadMarketSettings(tx))),
+        body: await loadMarketSettings(tx).then(async (settings) =>
+          orderView(await cancelOrder(tx, userId, request.params.id, settings), settings),
+        ),
       }));
     },
   );
@@ -94,7 +96,8 @@ export const marketRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> =
     async (request) => {
       const { status, limit } = request.query;
       const rows = await listMyOrders(db, principalOf(request).userId, status, limit);
-      return { orders: rows.map((o) => orderView(o)) };
+      const settings = await loadMarketSettings(db);
+      return { orders: rows.map((o) => orderView(o, settings)) };
     },
   );
 };

@@ -11,13 +11,22 @@ const NullableUnits = (description: string) => Type.Union([Type.Integer(), Type.
 export const nullableUnits = (v: bigint | null): number | null => (v === null ? null : Number(v));
 const Id = Type.String({ format: 'uuid' });
 
+/** Bounds of one order: price × quantity stays far inside a 64-bit amount. */
+export const MAX_ORDER_PRICE = 1_000_000_000_000;
+export const MAX_ORDER_QUANTITY = 1_000_000;
+
 export const PlaceOrderBody = Type.Object(
   {
     cardId: Type.String({ format: 'uuid', description: 'The card variant whose book the order goes to.' }),
     side: Type.Union([Type.Literal('buy'), Type.Literal('sell')]),
     type: Type.Union([Type.Literal('limit'), Type.Literal('market')]),
-    quantity: Type.Integer({ description: 'Card units, at least 1.' }),
-    price: Type.Optional(Type.Integer({ description: 'Limit price per card in minor units; limit orders only.' })),
+    quantity: Type.Integer({ maximum: MAX_ORDER_QUANTITY, description: 'Card units, at least 1.' }),
+    price: Type.Optional(
+      Type.Integer({
+        maximum: MAX_ORDER_PRICE,
+        description: 'Limit price per card in minor units; limit orders only.',
+      }),
+    ),
     timeInForce: Type.Optional(
       Type.Union([Type.Literal('GTC'), Type.Literal('IOC'), Type.Literal('FOK')], { default: 'GTC' }),
     ),

@@ -1,7 +1,7 @@
 import { uuidv7 } from 'uuidv7';
 import { withTransaction, type Db } from '../../platform/db/tx.ts';
 import { DEFAULT_MARKET_SETTINGS, loadMarketSettings, type MarketSettings } from './config-service.ts';
-import { findVariantRef } from '../cards/index.ts';
+import { catalogPrices, findVariantRef } from '../cards/index.ts';
 import type { NewEvent } from '../../platform/events/index.ts';
 import { userChannel } from '../../platform/realtime/ws.ts';
 import { COIN, ensureWallet, openEscrow, transfer } from '../ledger/index.ts';
@@ -98,6 +98,34 @@ export async function loadBook(tx: Db, variantId: string, settings: MarketSettin
 }
 
 /**
+ * Takes the variant's book lock, then reads the variant: a retirement that committed while this
+ * transaction waited is seen, so no order rests on a closed book.
+ */
+export async function lockedVariant(tx: Db, variantId: string): Promise<VariantRef & { retired: boolean }> {
+  await repo.lockVariant(tx, variantId.toLowerCase());
+  const variant = await findVariantRef(tx, variantId);
+  if (!variant) throw new UnknownCardError();
+  if (variant.retired) throw new CardRetiredError();
+  return variant;
+}
+
+/** The price the fat-finger band is drawn around: the last trade, else the catalogue price. */
+export async function bandReference(tx: Db, variantId: string): Promise<bigint | null> {
+  const last = await repo.lastTradePrice(tx, variantId);
+  if (last !== null) return last;
+  return (await catalogPrices(tx, [variantId])).get(variantId) ?? null;
+}
+
+/**
+ * Closes the variant's orders whose expiry has passed (call under its lock), so nothing expired
+ * trades while the sweep has yet to reach it.
+ */
+export async function closeDueOf(tx: Db, variantId: string, now: Date, settings: MarketSettings): Promise<void> {
+  const due = await repo.dueOrdersOf(tx, variantId, now);
+  if (due.length > 0) await closeOrders(tx, variantId, due, 'expired', settings);
+}
+
+/**
  * The part of the book an incoming order can trade against (call under the variant lock): the
  * opposite side's open orders up to its limit, or for a market order up to the protection price
  * from the best one, in price-time priority. Orders it cannot reach never affect its matching, so
@@ -144,12 +172,10 @@ export async function placeOrder(
   settings: MarketSettings = DEFAULT_MARKET_SETTINGS,
 ): Promise<OrderRow> {
   validate(input, settings);
-  const variant = await findVariantRef(tx, input.variantId);
-  if (!variant) throw new UnknownCardError();
-  if (variant.retired) throw new CardRetiredError();
-  await repo.lockVariant(tx, variant.id);
+  const variant = await lockedVariant(tx, input.variantId);
+  await closeDueOf(tx, variant.id, input.at ?? new Date(), settings);
   if (input.type === 'limit' && input.price !== undefined) {
-    const band = checkPriceBand(input.price, await repo.lastTradePrice(tx, variant.id), settings.priceBand);
+    const band = checkPriceBand(input.price, await bandReference(tx, variant.id), settings.priceBand);
     if (!band.ok) throw new PriceOutOfBandError(band.reason, band.min, band.max);
   }
   const limit = input.type === 'limit' ? (input.price ?? null) : null;

@@ -71,7 +71,12 @@ export function openListings(
   limit: number,
   from?: ListingKeyset,
 ): Promise<ListingRow[]> {
-  const conds: SQL[] = [eq(marketOrders.source, 'listing'), eq(marketOrders.status, 'open')];
+  // An expired listing is gone for buyers even before the expiry sweep closes it.
+  const conds: SQL[] = [
+    eq(marketOrders.source, 'listing'),
+    eq(marketOrders.status, 'open'),
+    sql`(${marketOrders.expiresAt} IS NULL OR ${marketOrders.expiresAt} > now())`,
+  ];
   if (filter.card !== undefined) {
     const byCard = or(eq(cardVariants.cardId, filter.card), eq(cardVariants.id, filter.card));
     if (byCard) conds.push(byCard);

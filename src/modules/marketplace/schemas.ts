@@ -1,17 +1,20 @@
 import { Type, type Static } from 'typebox';
 import { RARITIES } from '../cards/index.ts';
+import { MAX_ORDER_PRICE, MAX_ORDER_QUANTITY } from '../market/index.ts';
 
 /** Integer in JSON, bigint in code (the serializer writes bigints as plain integers). */
 const Units = (description: string) => Type.Unsafe<bigint>(Type.Integer({ description }));
 const Id = Type.String({ format: 'uuid' });
 const closed = { additionalProperties: false } as const;
-const Positive = (description: string) => Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description });
+const Positive = (description: string, maximum: number) => Type.Integer({ minimum: 1, maximum, description });
+const Price = (description: string) => Positive(description, MAX_ORDER_PRICE);
+const Quantity = (description: string) => Positive(description, MAX_ORDER_QUANTITY);
 
 export const CreateListingBody = Type.Object(
   {
     cardId: Type.String({ format: 'uuid', description: 'The card variant to sell.' }),
-    quantity: Positive('Cards to list, at least 1; they move into escrow.'),
-    price: Positive('Price per card in minor coin units; on the tick and within the price band.'),
+    quantity: Quantity('Cards to list, at least 1; they move into escrow.'),
+    price: Price('Price per card in minor coin units; on the tick and within the price band.'),
     expiresAt: Type.Optional(
       Type.String({ format: 'date-time', description: 'When the unsold rest is withdrawn; in the future.' }),
     ),
@@ -22,9 +25,9 @@ export type CreateListingBody = Static<typeof CreateListingBody>;
 
 export const UpdateListingBody = Type.Object(
   {
-    price: Type.Optional(Positive('New price per card; loses time priority and may sell at once.')),
+    price: Type.Optional(Price('New price per card; loses time priority and may sell at once.')),
     quantity: Type.Optional(
-      Positive('Cards still on offer (sold ones are not counted): fewer keeps time priority, more loses it.'),
+      Quantity('Cards still on offer (sold ones are not counted): fewer keeps time priority, more loses it.'),
     ),
   },
   { ...closed, minProperties: 1 },
@@ -33,7 +36,7 @@ export const UpdateListingBody = Type.Object(
 export const PurchaseBody = Type.Object(
   {
     listingId: Id,
-    quantity: Positive('Cards to buy from this listing, at most what it still offers.'),
+    quantity: Quantity('Cards to buy from this listing, at most what it still offers.'),
   },
   closed,
 );

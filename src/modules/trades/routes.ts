@@ -69,8 +69,9 @@ export const tradesRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> =
     },
     async (request) => {
       const { box, limit, cursor } = request.query;
-      const page = await trades.listOffers(db, principalOf(request).userId, box, limit, cursor);
-      return { items: await offerViews(db, page.items), nextCursor: page.nextCursor };
+      const userId = principalOf(request).userId;
+      const page = await trades.listOffers(db, userId, box, limit, cursor);
+      return { items: await offerViews(db, page.items, userId), nextCursor: page.nextCursor };
     },
   );
 
@@ -92,7 +93,7 @@ export const tradesRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> =
       const readAny = hasPermission(currentRole(principal), 'resources.manage_any');
       const offer = await trades.offerFor(db, request.params.id, principal.userId, readAny);
       if (!offer) throw new OfferNotFoundError();
-      const [view] = await offerViews(db, [offer]);
+      const [view] = await offerViews(db, [offer], principal.userId);
       return view;
     },
   );
@@ -124,7 +125,7 @@ export const tradesRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> =
           status: 200,
           body:
             action === 'accept'
-              ? (await offerViews(tx, [await trades.accept(tx, id, userId)]))[0]
+              ? (await offerViews(tx, [await trades.accept(tx, id, userId)], userId))[0]
               : offerView(await trades.withdraw(tx, id, userId, action)),
         }));
       },

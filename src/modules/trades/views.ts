@@ -31,11 +31,12 @@ export const offerView = (o: OfferRow, hold: OfferHold | null = null) => ({
   hold,
 });
 
-/** The views of offers with the hold on each, if any. */
-export async function offerViews(db: Db, offers: OfferRow[]) {
+/** The views of offers as `viewerId` sees them: with the viewer's own hold on each, if any. */
+export async function offerViews(db: Db, offers: OfferRow[], viewerId: string) {
   const holds = await holdsFor(
     db,
     offers.map((o) => offerReference(o.id)),
+    viewerId,
   );
   return offers.map((o) => {
     const h = holds.get(offerReference(o.id));

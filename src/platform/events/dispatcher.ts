@@ -78,9 +78,6 @@ export class OutboxDispatcher {
   async runOnce(): Promise<number> {
     const { db, registry, logger } = this.opts;
     const events = await claimEvents(db, this.opts.batchSize ?? 50, this.opts.leaseMs ?? 30_000);
-    // Delivered events are marked together after the round: one commit instead of one per event.
-    // The lease still holds them meanwhile; a crash before the mark re-delivers (at least once).
-    const delivered: string[] = [];
     for (const event of events) {
       try {
         const handlers = registry.handlersFor(event.type);
@@ -91,7 +88,7 @@ export class OutboxDispatcher {
           await h.handle(event);
           if (handlers.length > 1) await markHandlerSucceeded(db, event.id, h.name);
         }
-        delivered.push(event.id);
+        await markDelivered(db, event.id);
       } catch (err) {
         const park = event.attempt >= this.opts.maxAttempts;
         const delay = (this.opts.backoffMs ?? defaultBackoff)(event.attempt);
@@ -103,7 +100,6 @@ export class OutboxDispatcher {
         await markFailed(db, event.id, message, delay, park);
       }
     }
-    await markDelivered(db, delivered);
     return events.length;
   }
 

@@ -1,6 +1,6 @@
-import { inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
-import { withTransaction, type Db } from '../db/tx.ts';
+import type { Db } from '../db/tx.ts';
 import { outboxDeliveries, outboxEvents } from './tables.ts';
 
 /** A domain event as handlers receive it. */
@@ -107,16 +107,13 @@ export async function markHandlerSucceeded(db: Db, id: string, handler: string):
   await db.insert(outboxDeliveries).values({ eventId: id, handler }).onConflictDoNothing();
 }
 
-/** Marks events delivered: one transaction (one commit) for a whole delivery round. */
-export async function markDelivered(db: Db, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await withTransaction(db, async (tx) => {
-    await tx.delete(outboxDeliveries).where(inArray(outboxDeliveries.eventId, [...ids]));
-    await tx
-      .update(outboxEvents)
-      .set({ status: 'delivered', deliveredAt: sql`now()`, lockedUntil: null, lastError: null })
-      .where(inArray(outboxEvents.id, [...ids]));
-  });
+/** Marks an event delivered and forgets its per-handler progress, in one statement (one commit). */
+export async function markDelivered(db: Db, id: string): Promise<void> {
+  await db.execute(sql`
+    WITH progress AS (DELETE FROM platform_outbox_deliveries WHERE event_id = ${id})
+    UPDATE platform_outbox_events
+    SET status = 'delivered', delivered_at = now(), locked_until = NULL, last_error = NULL
+    WHERE id = ${id}`);
 }
 
 /** Schedules a retry after `delayMs`, or parks the event when it has used all its attempts. */
