@@ -59,12 +59,19 @@ interface Figures {
   failed: number;
 }
 
-/** A deterministic order stream: user, book, side and a price within ±5 of 100. */
-function orderBody(n: number, books: readonly string[]) {
+interface Book {
+  variantId: string;
+  /** Catalogue price: the centre of the price band before the first trade. */
+  price: number;
+}
+
+/** A deterministic order stream: user, book, side and a price within ±5 of the card's price. */
+function orderBody(n: number, books: readonly Book[]) {
   const side = n % 2 === 0 ? 'buy' : 'sell';
-  const price = 100 + ((n * 7919) % 11) - 5;
+  const book = books[Math.floor(n / 2) % books.length] as Book;
+  const price = book.price + ((n * 7919) % 11) - 5;
   return JSON.stringify({
-    cardId: books[Math.floor(n / 2) % books.length],
+    cardId: book.variantId,
     side,
     type: 'limit',
     timeInForce: 'GTC',
@@ -73,7 +80,7 @@ function orderBody(n: number, books: readonly string[]) {
   });
 }
 
-async function measureOrders(base: string, tokens: string[], books: string[], seconds: number): Promise<Figures> {
+async function measureOrders(base: string, tokens: string[], books: Book[], seconds: number): Promise<Figures> {
   let n = 0;
   const result = await autocannon({
     url: base,
@@ -135,8 +142,8 @@ async function main() {
     child = server.child;
     const { base } = server;
     const tokens = users.map((u) => u.accessToken);
-    const one = [books[0]?.variantId ?? ''];
-    const many = books.map((b) => b.variantId);
+    const many = books.map((b) => ({ variantId: b.variantId, price: Math.max(10, Number(b.price)) }));
+    const one = many.slice(0, 1);
 
     // Warm-up: JIT, pools, prepared plans, every user's session.
     await measureOrders(base, tokens, many, 2);
