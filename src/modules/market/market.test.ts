@@ -168,17 +168,27 @@ describe('the exchange', () => {
   it('publishes fills on the card’s channels after commit, and nothing for a refused order', async () => {
     await drainOutbox(t);
     const received: unknown[] = [];
+    const candles: unknown[] = [];
     const stop = await t.runtime.ctx.realtime.subscribe(`market.trades.${variantId}`, (_c, m) => received.push(m));
+    const stopCandles = await t.runtime.ctx.realtime.subscribe(`market.candles.${variantId}.1m`, (_c, m) =>
+      candles.push(m),
+    );
     try {
       expectProblem(await order(carol, { side: 'sell', quantity: 1, price: 100 }), 409, 'insufficient_funds');
       await drainOutbox(t);
       expect(received).toEqual([]);
+      expect(candles).toEqual([]);
       expectStatus(await order(alice, { side: 'sell', quantity: 1, price: 100 }), 201);
       expectStatus(await order(bob, { side: 'buy', quantity: 1, price: 100 }), 201);
       await drainOutbox(t);
       await vi.waitFor(() => expect(received).toEqual([expect.objectContaining({ type: 'trade', price: 100 })]));
+      // The minute's candle as it now stands, on its own channel.
+      await vi.waitFor(() =>
+        expect(candles).toEqual([expect.objectContaining({ type: 'candle', interval: '1m', close: 100 })]),
+      );
     } finally {
       await stop();
+      await stopCandles();
     }
   });
 });
