@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Cache } from '../../platform/cache/cache.ts';
+import { scopedCache as scopeKeys, type Cache } from '../../platform/cache/cache.ts';
 
 /** Every cached catalogue read lives under this prefix; admin changes drop the whole family. */
 export const CATALOG_PREFIX = 'catalog:';
@@ -61,17 +61,5 @@ export function queryKey(prefix: string, query: Record<string, unknown>): string
   return `${prefix}${createHash('sha256').update(parts.join('&')).digest('base64url')}`;
 }
 
-/**
- * The module's view of the shared cache: its keys carry the module and database name, so several
- * databases behind one Redis (test runs, side-by-side installs) never read each other's catalogue.
- */
-export function scopedCache(cache: Cache, scope: string): Cache {
-  const prefix = `cards:${scope}:`;
-  return {
-    get: (key) => cache.get(prefix + key),
-    set: (key, value, ttlMs) => cache.set(prefix + key, value, ttlMs),
-    delete: (key) => cache.delete(prefix + key),
-    deletePrefix: (p) => cache.deletePrefix(prefix + p),
-    close: async () => {},
-  };
-}
+/** The module's view of the shared cache: its keys carry the module and database name. */
+export const scopedCache = (cache: Cache, scope: string): Cache => scopeKeys(cache, `cards:${scope}:`);

@@ -190,10 +190,7 @@ export async function insertCards(db: Db, rows: NewCard[], set: SetRow): Promise
     await db.insert(cards).values(rows.map((r) => ({ ...r, setLabel: setLabel(set.code, set.name) })));
 }
 
-export async function databaseName(db: Db): Promise<string> {
-  const r = await db.execute<{ name: string }>(sql`SELECT current_database() AS name`);
-  return r.rows[0]?.name ?? 'default';
-}
+export { databaseName } from '../../platform/db/tx.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

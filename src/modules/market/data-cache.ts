@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import client from 'prom-client';
-import type { Cache } from '../../platform/cache/cache.ts';
+import { scopedCache, type Cache } from '../../platform/cache/cache.ts';
+import { databaseName, type Db } from '../../platform/db/tx.ts';
 import type { DomainEvent } from '../../platform/events/outbox.ts';
 import type { Metrics } from '../../platform/metrics/metrics.ts';
 
@@ -35,6 +36,11 @@ export const marketDataKeys = {
     return `${TICKERS}${limit}:${createHash('sha256').update(ids).digest('base64url')}`;
   },
 };
+
+/** The market's view of the shared cache, scoped to this database (tests share one Redis). */
+export async function marketDataStore(cache: Cache, db: Db): Promise<Cache> {
+  return scopedCache(cache, `market:${await databaseName(db)}:`);
+}
 
 /** Drops every cached read of a variant and every cached tickers list. */
 export async function invalidateVariant(cache: Cache, variantId: string): Promise<void> {

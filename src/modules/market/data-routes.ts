@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { PlatformContext } from '../../platform/module.ts';
 import { guard, principalOf } from '../identity/index.ts';
-import { MarketDataCache, marketDataKeys } from './data-cache.ts';
+import { MarketDataCache, marketDataKeys, marketDataStore } from './data-cache.ts';
 import {
   BookQuery,
   BookReply,
@@ -42,7 +42,8 @@ const CACHED =
 /** `/api/market/…` market data: depth, trades, tickers, candles (public, cached) and your fills. */
 export const marketDataRoutes: FastifyPluginAsyncTypebox<MarketDataRoutesOptions> = async (app, { ctx, holds }) => {
   const { db, config } = ctx;
-  const cache = new MarketDataCache(ctx.cache, config.MARKET_DATA_CACHE_TTL_MS, ctx.metrics, ctx.logger);
+  const store = await marketDataStore(ctx.cache, db);
+  const cache = new MarketDataCache(store, config.MARKET_DATA_CACHE_TTL_MS, ctx.metrics, ctx.logger);
   // Public reads are limited per address, signed in or not, with their own budget.
   const publicData = guard('public', {
     rateLimit: {

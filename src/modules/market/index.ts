@@ -2,7 +2,7 @@ import type { ModuleDefinition } from '../../platform/module.ts';
 import { CARDS_EVENTS } from '../cards/index.ts';
 import { holdsFor } from '../fraud/index.ts';
 import { marketAdminRoutes } from './admin-routes.ts';
-import { invalidateOnChange } from './data-cache.ts';
+import { invalidateOnChange, marketDataStore } from './data-cache.ts';
 import { marketDataRoutes } from './data-routes.ts';
 import { marketRoutes } from './routes.ts';
 import { demoMarketSeeder } from './seed.ts';
@@ -47,7 +47,7 @@ const MARKET_CHANNEL = /^market\.((trades|ticker|book)\.[0-9a-f-]{36}|candles\.[
 
 export const marketModule: ModuleDefinition = {
   name: 'market',
-  setup(ctx) {
+  async setup(ctx) {
     // Market data is public: anyone may follow a book's trades, ticker and depth.
     ctx.channelPolicies.push((channel) => (MARKET_CHANNEL.test(channel) ? 'allow' : undefined));
     ctx.events.on(MARKET_EVENTS.publish, 'market.realtime', async (event) => {
@@ -57,7 +57,11 @@ export const marketModule: ModuleDefinition = {
       }
     });
     // Cached market data of a variant is dropped once its book or trades change.
-    ctx.events.on(MARKET_EVENTS.changed, 'market.data-cache', invalidateOnChange(ctx.cache));
+    ctx.events.on(
+      MARKET_EVENTS.changed,
+      'market.data-cache',
+      invalidateOnChange(await marketDataStore(ctx.cache, ctx.db)),
+    );
     // A retired card's book closes: open orders are cancelled and their escrow returned.
     ctx.events.on(CARDS_EVENTS.retired, 'market.close-retired', async (event) => {
       const { variantIds } = event.payload as { variantIds: string[] };

@@ -23,3 +23,17 @@ export function normalizeTtl(ttlMs: number | undefined, defaultTtlMs: number): n
   }
   return Math.ceil(ttl);
 }
+
+/**
+ * A view of `cache` whose keys all start with `prefix`: a module's keys, scoped to its database, so
+ * several databases behind one Redis (test runs, side-by-side installs) never read each other's data.
+ */
+export function scopedCache(cache: Cache, prefix: string): Cache {
+  return {
+    get: (key) => cache.get(prefix + key),
+    set: (key, value, ttlMs) => cache.set(prefix + key, value, ttlMs),
+    delete: (key) => cache.delete(prefix + key),
+    deletePrefix: (p) => cache.deletePrefix(prefix + p),
+    close: async () => {},
+  };
+}

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { PgTransaction, type PgDatabase } from 'drizzle-orm/pg-core';
 import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import { isRetryableConflict } from './errors.ts';
@@ -32,4 +33,10 @@ export async function withRetryableTransaction<T>(db: Db, fn: (tx: Db) => Promis
       if (attempt >= attempts || !isRetryableConflict(err)) throw err;
     }
   }
+}
+
+/** The connected database's name (scopes shared cache keys to one database). */
+export async function databaseName(db: Db): Promise<string> {
+  const r = await db.execute<{ name: string }>(sql`SELECT current_database() AS name`);
+  return r.rows[0]?.name ?? 'default';
 }
