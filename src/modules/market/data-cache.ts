@@ -78,6 +78,11 @@ export class MarketDataCache {
       });
   }
 
+  /** The cached JSON text of `key`, or of `load()`'s value (which must be what the reply schema describes). */
+  readJson(key: string, load: () => Promise<unknown>): Promise<string> {
+    return this.read(key, async () => JSON.stringify(await load()));
+  }
+
   /** The cached value of `key`, or `load()`'s, stored for the TTL. A cache outage falls back to the database. */
   async read<T>(key: string, load: () => Promise<T>): Promise<T> {
     let cached: T | undefined;

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import type { PlatformContext } from '../../platform/module.ts';
 import { guard, principalOf } from '../identity/index.ts';
 import { MarketDataCache, marketDataKeys, marketDataStore } from './data-cache.ts';
@@ -44,6 +45,9 @@ export const marketDataRoutes: FastifyPluginAsyncTypebox<MarketDataRoutesOptions
   const { db, config } = ctx;
   const store = await marketDataStore(ctx.cache, db);
   const cache = new MarketDataCache(store, config.MARKET_DATA_CACHE_TTL_MS, ctx.metrics, ctx.logger);
+  // Cached replies are kept as the JSON text they are sent as: a hit parses and serialises nothing.
+  const cachedReply = async (reply: FastifyReply, key: string, load: () => Promise<unknown>) =>
+    reply.type('application/json; charset=utf-8').send(await cache.readJson(key, load));
   // Public reads are limited per address, signed in or not, with their own budget.
   const publicData = guard('public', {
     rateLimit: {
@@ -68,9 +72,9 @@ export const marketDataRoutes: FastifyPluginAsyncTypebox<MarketDataRoutesOptions
         response: { 200: TickersReply },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { cardIds, limit } = request.query;
-      return cache.read(marketDataKeys.tickers(limit, cardIds), () => tickersOf(db, { cardIds, limit }));
+      return cachedReply(reply, marketDataKeys.tickers(limit, cardIds), () => tickersOf(db, { cardIds, limit }));
     },
   );
 
@@ -109,10 +113,10 @@ export const marketDataRoutes: FastifyPluginAsyncTypebox<MarketDataRoutesOptions
         response: { 200: BookReply },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { cardId } = request.params;
       const { levels } = request.query;
-      return cache.read(marketDataKeys.book(cardId, levels), () => bookOf(db, cardId, levels));
+      return cachedReply(reply, marketDataKeys.book(cardId, levels), () => bookOf(db, cardId, levels));
     },
   );
 
@@ -131,11 +135,11 @@ export const marketDataRoutes: FastifyPluginAsyncTypebox<MarketDataRoutesOptions
         response: { 200: TradesReply },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { cardId } = request.params;
       const { limit, cursor } = request.query;
       if (cursor !== undefined) return tradesPage(db, cardId, limit, cursor);
-      return cache.read(marketDataKeys.firstTrades(cardId, limit), () => tradesPage(db, cardId, limit));
+      return cachedReply(reply, marketDataKeys.firstTrades(cardId, limit), () => tradesPage(db, cardId, limit));
     },
   );
 
@@ -152,9 +156,9 @@ export const marketDataRoutes: FastifyPluginAsyncTypebox<MarketDataRoutesOptions
         response: { 200: TickerReply },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { cardId } = request.params;
-      return cache.read(marketDataKeys.ticker(cardId), () => tickerOf(db, cardId));
+      return cachedReply(reply, marketDataKeys.ticker(cardId), () => tickerOf(db, cardId));
     },
   );
 
@@ -176,7 +180,7 @@ export const marketDataRoutes: FastifyPluginAsyncTypebox<MarketDataRoutesOptions
         response: { 200: CandlesReply },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { cardId } = request.params;
       const { interval } = request.query;
       const from = new Date(request.query.from);
@@ -184,7 +188,7 @@ export const marketDataRoutes: FastifyPluginAsyncTypebox<MarketDataRoutesOptions
       checkCandleRange(interval, from, to);
       const first = bucketStart(from.getTime(), interval);
       const buckets = seriesLength(interval, from.getTime(), to.getTime());
-      return cache.read(marketDataKeys.candles(cardId, interval, first, buckets), () =>
+      return cachedReply(reply, marketDataKeys.candles(cardId, interval, first, buckets), () =>
         candlesOf(db, cardId, interval, from, to),
       );
     },
