@@ -12,7 +12,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import autocannon from 'autocannon';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { drawPack } from '../src/modules/cards/draw.ts';
@@ -22,55 +21,19 @@ import { modules } from '../src/modules/index.ts';
 import { runSeeds } from '../src/platform/db/seed.ts';
 import { createRuntime } from '../src/platform/runtime.ts';
 import { scratchDatabase } from './support/postgres.ts';
-import { startServerProcess } from './support/server.ts';
+import { benchServerEnv, measureGets, startServerProcess, type GetFigures } from './support/server.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 32;
 const DB_CONNECTIONS = 16;
+
+const serverEnv = (databaseUrl: string, port: number) => benchServerEnv(databaseUrl, port, DB_CONNECTIONS);
+const measure = (base: string, target: string, pathOf: (n: number) => string, seconds: number) =>
+  measureGets(base, target, pathOf, seconds, CONNECTIONS);
 const DRAWS = 20_000;
 
 const FILTERED = '/api/cards?rarity=rare&rarity=epic&element=fire&sort=price&limit=20';
 const SEARCHES = ['embr drak', 'frost wyrm', 'serpnt', 'shadow oracle', 'thunder titan', 'glacier', 'phoenx', 'golem'];
-
-const serverEnv = (databaseUrl: string, port: number) => ({
-  ...process.env,
-  NODE_ENV: 'production',
-  // The benchmark measures the product with its only payment provider, the sandbox.
-  PAYMENT_SANDBOX_IN_PRODUCTION: 'true',
-  LOG_LEVEL: 'warn',
-  DATABASE_URL: databaseUrl,
-  HOST: '127.0.0.1',
-  PORT: String(port),
-  JWT_SECRET: randomBytes(32).toString('hex'),
-  PAYMENT_WEBHOOK_SECRET: randomBytes(32).toString('hex'),
-  DB_POOL_SIZE: String(DB_CONNECTIONS),
-  RATE_LIMIT_MAX: '100000000',
-  SEED_DEMO: 'false',
-});
-
-interface Figures {
-  target: string;
-  perSecond: number;
-  p99: number;
-  failed: number;
-}
-
-/** Requests/s and p99 for the paths `pathOf(n)` gives the n-th request. */
-async function measure(base: string, target: string, pathOf: (n: number) => string, seconds: number): Promise<Figures> {
-  let n = 0;
-  const result = await autocannon({
-    url: base,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: pathOf(n++) }) }],
-  });
-  return {
-    target,
-    perSecond: result['2xx'] / seconds,
-    p99: result.latency.p99,
-    failed: result.non2xx + result.errors + result.timeouts,
-  };
-}
 
 /** Every request a different page or query (the cache keys differ), so each one runs its SQL. */
 const uncachedFilter = (n: number) => `${FILTERED}&priceMin=${n % 1_000_000}`;
@@ -121,7 +84,7 @@ async function main() {
     ];
     // Warm-up: JIT, connection pools, prepared plans.
     for (const [target, pathOf] of targets) await measure(base, target, pathOf, 1);
-    const rows: Figures[] = [];
+    const rows: GetFigures[] = [];
     for (const [target, pathOf] of targets) rows.push(await measure(base, target, pathOf, SECONDS));
     const draws = drawRate();
 

@@ -25,13 +25,14 @@ import { COIN, SYSTEM_ACCOUNTS, ensureWallets, reconcile, transfer } from '../sr
 import { modules } from '../src/modules/index.ts';
 import { createRuntime } from '../src/platform/runtime.ts';
 import { scratchDatabase } from './support/postgres.ts';
-import { startServerProcess } from './support/server.ts';
+import { benchServerEnv, startServerProcess } from './support/server.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const USERS = 200;
 const HTTP_CONNECTIONS = 32;
 const DB_CONNECTIONS = 16;
-const SECRET = randomBytes(32).toString('hex');
+const serverEnv = (databaseUrl: string, port: number) =>
+  benchServerEnv(databaseUrl, port, DB_CONNECTIONS, { LEDGER_DAILY_TRANSFER_LIMIT: String(Number.MAX_SAFE_INTEGER) });
 const run = promisify(execFile);
 
 /**
@@ -91,23 +92,6 @@ INSERT INTO platform_idempotency_keys (scope, key, request_hash, status_code, co
           'application/json; charset=utf-8', repeat('x', 330));
 END;
 `;
-
-const serverEnv = (databaseUrl: string, port: number) => ({
-  ...process.env,
-  NODE_ENV: 'production',
-  // The benchmark measures the product with its only payment provider, the sandbox.
-  PAYMENT_SANDBOX_IN_PRODUCTION: 'true',
-  LOG_LEVEL: 'warn',
-  DATABASE_URL: databaseUrl,
-  HOST: '127.0.0.1',
-  PORT: String(port),
-  JWT_SECRET: SECRET,
-  PAYMENT_WEBHOOK_SECRET: SECRET,
-  DB_POOL_SIZE: String(DB_CONNECTIONS),
-  RATE_LIMIT_MAX: '100000000',
-  LEDGER_DAILY_TRANSFER_LIMIT: String(Number.MAX_SAFE_INTEGER),
-  SEED_DEMO: 'false',
-});
 
 interface Sender {
   id: string;

@@ -13,7 +13,6 @@
  * reconciled and every book is checked to be uncrossed.
  */
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
@@ -26,7 +25,7 @@ import { COIN, SYSTEM_ACCOUNTS, ensureWallets, reconcile, transfer, type Leg } f
 import { runSeeds } from '../src/platform/db/seed.ts';
 import { createRuntime } from '../src/platform/runtime.ts';
 import { scratchDatabase } from './support/postgres.ts';
-import { startServerProcess } from './support/server.ts';
+import { benchServerEnv, measureGets, startServerProcess } from './support/server.ts';
 import { printTable } from './support/table.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -34,24 +33,10 @@ const USERS = 64;
 const BOOKS = 32;
 const CONNECTIONS = 32;
 const DB_CONNECTIONS = 16;
-// One secret for the set-up runtime (which signs the traders' tokens) and the server that checks them.
-const JWT_SECRET = randomBytes(32).toString('hex');
-const WEBHOOK_SECRET = randomBytes(32).toString('hex');
 
-const serverEnv = (databaseUrl: string, port: number) => ({
-  ...process.env,
-  NODE_ENV: 'production',
-  PAYMENT_SANDBOX_IN_PRODUCTION: 'true',
-  LOG_LEVEL: 'warn',
-  DATABASE_URL: databaseUrl,
-  HOST: '127.0.0.1',
-  PORT: String(port),
-  JWT_SECRET,
-  PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET,
-  DB_POOL_SIZE: String(DB_CONNECTIONS),
-  RATE_LIMIT_MAX: '100000000',
-  SEED_DEMO: 'false',
-});
+const serverEnv = (databaseUrl: string, port: number) => benchServerEnv(databaseUrl, port, DB_CONNECTIONS);
+const measureLive = (base: string, seconds: number) =>
+  measureGets(base, 'GET /health/live', () => '/health/live', seconds, CONNECTIONS);
 
 interface Figures {
   perSecond: number;
@@ -101,11 +86,6 @@ async function measureOrders(base: string, tokens: string[], books: Book[], seco
       },
     ],
   });
-  return { perSecond: result['2xx'] / seconds, p99: result.latency.p99, failed: result.non2xx + result.errors };
-}
-
-async function measureLive(base: string, seconds: number): Promise<Figures> {
-  const result = await autocannon({ url: `${base}/health/live`, connections: CONNECTIONS, duration: seconds });
   return { perSecond: result['2xx'] / seconds, p99: result.latency.p99, failed: result.non2xx + result.errors };
 }
 

@@ -14,8 +14,6 @@
  * afterwards. Traffic goes to 127.0.0.1 only.
  */
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
@@ -29,55 +27,19 @@ import { runSeeds } from '../src/platform/db/seed.ts';
 import { withTransaction, type Db } from '../src/platform/db/tx.ts';
 import { createRuntime } from '../src/platform/runtime.ts';
 import { scratchDatabase } from './support/postgres.ts';
-import { startServerProcess } from './support/server.ts';
+import { benchServerEnv, measureGets, startServerProcess, type GetFigures } from './support/server.ts';
 import { printTable } from './support/table.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const TRADES = Number(process.env.BENCH_TRADES ?? 400);
 const CONNECTIONS = 32;
 const DB_CONNECTIONS = 16;
+
+const serverEnv = (databaseUrl: string, port: number) =>
+  benchServerEnv(databaseUrl, port, DB_CONNECTIONS, { MARKET_DATA_RATE_LIMIT_MAX: '100000000' });
+const measure = (base: string, target: string, pathOf: (n: number) => string, seconds: number) =>
+  measureGets(base, target, pathOf, seconds, CONNECTIONS);
 const DAY = 86_400_000;
-
-const serverEnv = (databaseUrl: string, port: number) => ({
-  ...process.env,
-  NODE_ENV: 'production',
-  // The benchmark measures the product with its only payment provider, the sandbox.
-  PAYMENT_SANDBOX_IN_PRODUCTION: 'true',
-  LOG_LEVEL: 'warn',
-  DATABASE_URL: databaseUrl,
-  HOST: '127.0.0.1',
-  PORT: String(port),
-  JWT_SECRET: randomBytes(32).toString('hex'),
-  PAYMENT_WEBHOOK_SECRET: randomBytes(32).toString('hex'),
-  DB_POOL_SIZE: String(DB_CONNECTIONS),
-  RATE_LIMIT_MAX: '100000000',
-  MARKET_DATA_RATE_LIMIT_MAX: '100000000',
-  SEED_DEMO: 'false',
-});
-
-interface Figures {
-  target: string;
-  perSecond: number;
-  p99: number;
-  failed: number;
-}
-
-/** Requests/s and p99 for the paths `pathOf(n)` gives the n-th request. */
-async function measure(base: string, target: string, pathOf: (n: number) => string, seconds: number): Promise<Figures> {
-  let n = 0;
-  const result = await autocannon({
-    url: base,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: pathOf(n++) }) }],
-  });
-  return {
-    target,
-    perSecond: result['2xx'] / seconds,
-    p99: result.latency.p99,
-    failed: result.non2xx + result.errors + result.timeouts,
-  };
-}
 
 async function grant(db: Db, userId: string, asset: string, amount: bigint, from: string) {
   const wallet = await ensureWallet(db, userId);
@@ -153,7 +115,7 @@ async function main() {
     ];
     // Warm-up: JIT, connection pools, prepared plans.
     for (const [target, pathOf] of targets) await measure(base, target, pathOf, 1);
-    const rows: Figures[] = [];
+    const rows: GetFigures[] = [];
     for (const [target, pathOf] of targets) rows.push(await measure(base, target, pathOf, SECONDS));
     const live = rows[0]?.perSecond ?? 1;
 

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
 import { freePort } from './postgres.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -39,4 +41,66 @@ export async function startServerProcess(
     throw err;
   }
   return { base, child };
+}
+
+// One set of secrets per benchmark process: the set-up runtime signs tokens the server then checks.
+const JWT_SECRET = randomBytes(32).toString('hex');
+const WEBHOOK_SECRET = randomBytes(32).toString('hex');
+
+/**
+ * The environment a benchmark runs the service in: production mode on `databaseUrl`, loopback only,
+ * quiet logs, the rate limits out of the way, no demo data, plus `extra` settings.
+ */
+export function benchServerEnv(
+  databaseUrl: string,
+  port: number,
+  dbConnections: number,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: 'production',
+    // The benchmark measures the product with its only payment provider, the sandbox.
+    PAYMENT_SANDBOX_IN_PRODUCTION: 'true',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    JWT_SECRET,
+    PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    DB_POOL_SIZE: String(dbConnections),
+    RATE_LIMIT_MAX: '100000000',
+    SEED_DEMO: 'false',
+    ...extra,
+  };
+}
+
+export interface GetFigures {
+  target: string;
+  perSecond: number;
+  p99: number;
+  failed: number;
+}
+
+/** GET requests/s and p99 against `base` for `seconds`, the n-th request asking for `pathOf(n)`. */
+export async function measureGets(
+  base: string,
+  target: string,
+  pathOf: (n: number) => string,
+  seconds: number,
+  connections: number,
+): Promise<GetFigures> {
+  let n = 0;
+  const result = await autocannon({
+    url: base,
+    connections,
+    duration: seconds,
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: pathOf(n++) }) }],
+  });
+  return {
+    target,
+    perSecond: result['2xx'] / seconds,
+    p99: result.latency.p99,
+    failed: result.non2xx + result.errors + result.timeouts,
+  };
 }
