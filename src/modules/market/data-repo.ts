@@ -152,29 +152,6 @@ export async function tradeCountBetween(db: Db, variantId: string, since: Date, 
   return Number(r.rows[0]?.n ?? 0);
 }
 
-export interface DepthLevel {
-  side: 'buy' | 'sell';
-  price: bigint;
-  quantity: bigint;
-  orders: number;
-}
-
-/** Open quantity per side and price of a variant's book (aggregated in SQL). */
-export async function depthOf(db: Db, variantId: string): Promise<DepthLevel[]> {
-  const r = await db.execute<{ side: 'buy' | 'sell'; price: string; quantity: string; orders: number }>(sql`
-    SELECT side, price::text AS price, sum(remaining)::text AS quantity, count(*)::int AS orders
-    FROM market_orders
-    WHERE variant_id = ${variantId} AND status = 'open' AND price IS NOT NULL
-      AND (expires_at IS NULL OR expires_at > now())
-    GROUP BY side, price`);
-  return r.rows.map((row) => ({
-    side: row.side,
-    price: BigInt(row.price),
-    quantity: BigInt(row.quantity),
-    orders: Number(row.orders),
-  }));
-}
-
 export type UserTradeRow = typeof marketTrades.$inferSelect;
 
 /** Every trade a user took part in (as maker or taker), oldest first. */

@@ -35,14 +35,9 @@ async function requireVariant(db: Db, cardId: string) {
 /** Depth aggregated by price, best first, from the open orders. */
 export async function bookOf(db: Db, cardId: string, levels: number): Promise<BookReply> {
   const v = await requireVariant(db, cardId);
-  const depth = await dataRepo.depthOf(db, v.id);
-  const side = (s: 'buy' | 'sell') =>
-    depth
-      .filter((l) => l.side === s)
-      .sort((a, b) => (a.price === b.price ? 0 : a.price < b.price === (s === 'sell') ? -1 : 1))
-      .slice(0, levels)
-      .map((l) => ({ price: Number(l.price), quantity: Number(l.quantity), orders: l.orders }));
-  return { cardId: v.id, bids: side('buy'), asks: side('sell') };
+  const depth = await repo.bookDepth(db, v.id, levels);
+  const view = (l: repo.DepthLevel) => ({ price: Number(l.price), quantity: Number(l.quantity), orders: l.orders });
+  return { cardId: v.id, bids: depth.bids.map(view), asks: depth.asks.map(view) };
 }
 
 /** Executions newest first, before the `cursor` trade when given. */

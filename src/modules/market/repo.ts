@@ -95,7 +95,15 @@ export async function bookDepth(db: Db, variantId: string, levels: number) {
         orders: sql<number>`count(*)::int`,
       })
       .from(marketOrders)
-      .where(and(eq(marketOrders.variantId, variantId), eq(marketOrders.status, 'open'), eq(marketOrders.side, s)))
+      .where(
+        and(
+          eq(marketOrders.variantId, variantId),
+          eq(marketOrders.status, 'open'),
+          eq(marketOrders.side, s),
+          // An expired order is out of the book even before the sweep closes it.
+          sql`(${marketOrders.expiresAt} IS NULL OR ${marketOrders.expiresAt} > now())`,
+        ),
+      )
       .groupBy(marketOrders.price)
       .orderBy(s === 'buy' ? desc(marketOrders.price) : asc(marketOrders.price))
       .limit(levels);
