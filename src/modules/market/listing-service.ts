@@ -3,12 +3,13 @@ import type { Db } from '../../platform/db/tx.ts';
 import { AppError, ConflictError, NotFoundError } from '../../platform/http/errors.ts';
 import type { NewEvent } from '../../platform/events/index.ts';
 import { transfer, walletAccountId } from '../ledger/index.ts';
-import { checkPriceBand, isOnTick, quote, type FeeSchedule, type Fill } from './engine/index.ts';
-import { InvalidOrderError, OrderNotOpenError, PriceOutOfBandError } from './errors.ts';
+import { quote, type FeeSchedule, type Fill } from './engine/index.ts';
+import { InvalidOrderError, OrderNotOpenError } from './errors.ts';
 import * as repo from './repo.ts';
 import type { OrderRow } from './repo.ts';
 import {
-  bandReference,
+  checkBand,
+  checkTick,
   bookEvents,
   cancelOrder,
   closeDueOf,
@@ -114,13 +115,8 @@ async function ownListing(tx: Db, userId: string, id: string): Promise<OrderRow>
 
 async function checkPrice(tx: Db, variantId: string, price: bigint, settings: MarketSettings): Promise<void> {
   if (price <= 0n) throw new InvalidOrderError('invalid_price', 'The price must be at least 1');
-  if (!isOnTick(price, settings.tickSize)) {
-    throw new InvalidOrderError('off_tick', `Prices must be multiples of ${settings.tickSize}`, {
-      tickSize: Number(settings.tickSize),
-    });
-  }
-  const band = checkPriceBand(price, await bandReference(tx, variantId), settings.priceBand);
-  if (!band.ok) throw new PriceOutOfBandError(band.reason, band.min, band.max);
+  checkTick(price, settings);
+  await checkBand(tx, variantId, price, settings);
   assertSellerProceeds(price, settings.fees);
 }
 

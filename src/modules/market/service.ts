@@ -61,6 +61,21 @@ export interface PlaceOrderInput {
 /** Longest an order may rest before its expiry. */
 export const MAX_ORDER_LIFETIME_MS = 90 * 24 * 3_600_000;
 
+/** Refuses a price that is not a multiple of the tick size. */
+export function checkTick(price: bigint, settings: MarketSettings): void {
+  if (!isOnTick(price, settings.tickSize)) {
+    throw new InvalidOrderError('off_tick', `Prices must be multiples of ${settings.tickSize}`, {
+      tickSize: Number(settings.tickSize),
+    });
+  }
+}
+
+/** Fat-finger guard (call under the variant lock): refuses a price outside the band around the reference. */
+export async function checkBand(tx: Db, variantId: string, price: bigint, settings: MarketSettings): Promise<void> {
+  const band = checkPriceBand(price, await bandReference(tx, variantId), settings.priceBand);
+  if (!band.ok) throw new PriceOutOfBandError(band.reason, band.min, band.max);
+}
+
 function validate(input: PlaceOrderInput, settings: MarketSettings): void {
   if (input.quantity <= 0n) throw new InvalidOrderError('invalid_quantity', 'Quantity must be at least 1');
   if (input.expiresAt !== undefined) {
@@ -76,11 +91,7 @@ function validate(input: PlaceOrderInput, settings: MarketSettings): void {
   if (input.price === undefined || input.price <= 0n) {
     throw new InvalidOrderError('invalid_price', 'A limit order needs a positive price');
   }
-  if (!isOnTick(input.price, settings.tickSize)) {
-    throw new InvalidOrderError('off_tick', `Prices must be multiples of ${settings.tickSize}`, {
-      tickSize: Number(settings.tickSize),
-    });
-  }
+  checkTick(input.price, settings);
   if (input.side === 'sell' && quote(input.price, input.quantity, settings.fees).sellerReceives <= 0n) {
     throw new InvalidOrderError('invalid_price', 'At this price the commission would take all of the proceeds');
   }
@@ -174,10 +185,7 @@ export async function placeOrder(
   validate(input, settings);
   const variant = await lockedVariant(tx, input.variantId);
   await closeDueOf(tx, variant.id, input.at ?? new Date(), settings);
-  if (input.type === 'limit' && input.price !== undefined) {
-    const band = checkPriceBand(input.price, await bandReference(tx, variant.id), settings.priceBand);
-    if (!band.ok) throw new PriceOutOfBandError(band.reason, band.min, band.max);
-  }
+  if (input.type === 'limit' && input.price !== undefined) await checkBand(tx, variant.id, input.price, settings);
   const limit = input.type === 'limit' ? (input.price ?? null) : null;
   const { book, orders, bound } = await loadReachable(tx, variant.id, input.side, limit, settings);
   const id = uuidv7();
