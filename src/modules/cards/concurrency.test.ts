@@ -5,7 +5,7 @@ import { onPostgres } from '../../../test/helpers/db.ts';
 import { withTransaction, type Db } from '../../platform/db/tx.ts';
 import { WISHLIST_LIMIT } from './collection-service.ts';
 import { baseVariants } from './pack-repo.ts';
-import { SYSTEM_ACCOUNTS, balances, reconcile } from './ports.ts';
+import { reconcile, systemBalance } from './ports.ts';
 import { findSet, insertCards, variantsOf } from './repo.ts';
 import { wishlist } from './tables.ts';
 import {
@@ -84,7 +84,7 @@ describe.skipIf(!onPostgres)('racing for the last copies of a print run', () => 
     ]);
 
     const held = await Promise.all(users.map((u) => balanceOf(db, u.id, base.asset)));
-    const [mint] = await balances(db, SYSTEM_ACCOUNTS.mint, base.asset);
+    const mint = { total: await systemBalance(db, 'mint', base.asset) };
     const [fresh] = (await variantsOf(db, [base.cardId])).filter((v) => v.level === 0);
     expect(held.reduce((a, b) => a + b, 0n)).toBe(4n);
     expect(mint?.total).toBe(-4n);

@@ -1,5 +1,5 @@
 import type { Db } from '../../platform/db/tx.ts';
-import { SYSTEM_ACCOUNTS, balances, walletAccountId } from './ports.ts';
+import { balances, systemBalance, walletAccountId } from './ports.ts';
 import { variantsByAssets, type VariantRow } from './repo.ts';
 
 export interface Holding {
@@ -39,6 +39,5 @@ export async function cardHoldings(db: Db, userId: string): Promise<Holding[]> {
 
 /** Copies of a variant in circulation: what the mint issued minus what came back to it. */
 export async function circulatingSupply(db: Db, variant: VariantRow): Promise<bigint> {
-  const [mint] = await balances(db, SYSTEM_ACCOUNTS.mint, variant.asset);
-  return mint ? -mint.total : 0n;
+  return -(await systemBalance(db, 'mint', variant.asset));
 }

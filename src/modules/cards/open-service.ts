@@ -17,8 +17,8 @@ import { currentDropTable, supplyOf } from './pack-table.ts';
 import {
   COIN,
   InsufficientFundsError,
-  SYSTEM_ACCOUNTS,
   balances,
+  systemShard,
   ensureWallet,
   transfer,
   walletAccountId,
@@ -49,8 +49,8 @@ export async function purchasePack(db: Db, userId: string, packId: string, quant
       kind: 'cards.pack_purchase',
       reference: product.id,
       legs: [
-        { from: wallet, to: SYSTEM_ACCOUNTS.fees, asset: COIN, amount: paid },
-        { from: SYSTEM_ACCOUNTS.mint, to: wallet, asset: product.asset, amount: BigInt(quantity) },
+        { from: wallet, to: systemShard('fees', userId), asset: COIN, amount: paid },
+        { from: systemShard('mint', userId), to: wallet, asset: product.asset, amount: BigInt(quantity) },
       ],
       audit: actor(userId),
     });
@@ -114,8 +114,8 @@ export async function openPack(db: Db, userId: string, packId: string, expectedC
     const wallet = walletAccountId(userId);
     await ensureWallet(tx, userId);
     const legs: Leg[] = [
-      { from: wallet, to: SYSTEM_ACCOUNTS.mint, asset: product.asset, amount: 1n },
-      ...[...minted.values()].map((m) => ({ from: SYSTEM_ACCOUNTS.mint, to: wallet, asset: m.asset, amount: m.count })),
+      { from: wallet, to: systemShard('mint', userId), asset: product.asset, amount: 1n },
+      ...[...minted.values()].map((m) => ({ from: systemShard('mint', userId), to: wallet, asset: m.asset, amount: m.count })),
     ];
     const moved = await transfer(tx, {
       kind: 'cards.pack_open',

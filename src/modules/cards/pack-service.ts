@@ -8,7 +8,7 @@ import { publishedOdds } from './odds.ts';
 import * as repo from './pack-repo.ts';
 import type { PackCreate, PackUpdate } from './pack-schemas.ts';
 import { currentDropTable, normaliseWeights, supplyOf } from './pack-table.ts';
-import { SYSTEM_ACCOUNTS, balances, registerAsset } from './ports.ts';
+import { registerAsset, systemBalance } from './ports.ts';
 import { packAssetCode, rarityRank, type Rarity } from './rarity.ts';
 import { isUniqueViolation } from '../../platform/db/errors.ts';
 
@@ -121,8 +121,7 @@ export async function deletePack(deps: CatalogDeps, id: string): Promise<void> {
   await withTransaction(deps.db, async (tx) => {
     const product = await repo.findProduct(tx, id);
     if (!product) throw new PackNotFoundError();
-    const [mint] = await balances(tx, SYSTEM_ACCOUNTS.mint, product.asset);
-    if ((mint && mint.total !== 0n) || (await repo.productWasOpened(tx, id))) throw new PackInUseError();
+    if ((await systemBalance(tx, 'mint', product.asset)) !== 0n || (await repo.productWasOpened(tx, id))) throw new PackInUseError();
     await repo.deleteProduct(tx, id);
   });
   await invalidatePacks(deps.cache);

@@ -1,7 +1,7 @@
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashServerSeed } from './fair.ts';
-import { COIN, SYSTEM_ACCOUNTS, balances } from './ports.ts';
+import { COIN, balances, systemBalance } from './ports.ts';
 import {
   auth,
   balanceOf,
@@ -113,11 +113,11 @@ describe('pack products', () => {
 
 describe('POST /api/packs/:id/purchase', () => {
   it('pays coins to fees and grants sealed packs, or refuses without funds', async () => {
-    const fees = await coinsOf(SYSTEM_ACCOUNTS.fees);
+    const fees = await systemBalance(t.runtime.ctx.db, 'fees');
     expect(expectStatus(await buy(bob, basic.id), 409).json().code).toBe('insufficient_funds');
     const res = expectStatus(await buy(alice, basic.id, 3), 201).json();
     expect(res).toMatchObject({ packId: basic.id, quantity: 3, paid: 1500, packsOwned: 3 });
-    expect(await coinsOf(SYSTEM_ACCOUNTS.fees)).toBe(fees + 1500n);
+    expect(await systemBalance(t.runtime.ctx.db, 'fees')).toBe(fees + 1500n);
     expect(await coinsOf(alice.id)).toBe(18_500n);
     expectStatus(await buy(alice, uuidv7()), 404);
     const unverified = await createTestUser(t, { verified: false });

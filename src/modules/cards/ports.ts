@@ -18,6 +18,8 @@ export {
   ensureWallet,
   reconcile,
   registerAsset,
+  systemBalance,
+  systemShard,
   transfer,
   walletAccountId,
   type Leg,

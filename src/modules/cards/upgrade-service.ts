@@ -9,7 +9,7 @@ import { useNonce } from './fairness-repo.ts';
 import { activeSeed } from './fairness-service.ts';
 import { CARDS_EVENTS } from './open-service.ts';
 import { addMinted } from './pack-repo.ts';
-import { COIN, InsufficientFundsError, SYSTEM_ACCOUNTS, ensureWallet, transfer, type Leg } from './ports.ts';
+import { COIN, InsufficientFundsError, ensureWallet, systemShard, transfer, type Leg } from './ports.ts';
 import { VARIANTS, variantLevel, type Variant } from './rarity.ts';
 import { findCard, variantsOf } from './repo.ts';
 import { insertUpgrade } from './upgrade-repo.ts';
@@ -64,9 +64,9 @@ export async function upgradeCard(db: Db, userId: string, cardId: string, from: 
     const { roll, success } = rollUpgrade(seed.serverSeed, seed.clientSeed, seed.nonce, recipe.successBps);
     const wallet = await ensureWallet(tx, userId);
     const legs: Leg[] = [
-      { from: wallet, to: SYSTEM_ACCOUNTS.mint, asset: source.asset, amount: recipe.copies },
-      ...(recipe.fee > 0n ? [{ from: wallet, to: SYSTEM_ACCOUNTS.fees, asset: COIN, amount: recipe.fee }] : []),
-      ...(success ? [{ from: SYSTEM_ACCOUNTS.mint, to: wallet, asset: target.asset, amount: 1n }] : []),
+      { from: wallet, to: systemShard('mint', userId), asset: source.asset, amount: recipe.copies },
+      ...(recipe.fee > 0n ? [{ from: wallet, to: systemShard('fees', userId), asset: COIN, amount: recipe.fee }] : []),
+      ...(success ? [{ from: systemShard('mint', userId), to: wallet, asset: target.asset, amount: 1n }] : []),
     ];
     const moved = await transfer(tx, {
       kind: 'cards.upgrade',

@@ -15,6 +15,38 @@ export const SYSTEM_ACCOUNTS = {
 
 export type SystemAccount = keyof typeof SYSTEM_ACCOUNTS;
 
+/**
+ * Each system account is split into this many shard accounts, so no single balance row is touched
+ * by every fill, purchase or deposit (a hot row serialises every transaction that writes it).
+ * Shard 0 is the account in `SYSTEM_ACCOUNTS`; reports sum the shards (`systemBalance`).
+ */
+export const SYSTEM_SHARDS = 16;
+
+const SYSTEM_CODE_DIGIT: Record<SystemAccount, string> = { mint: '1', gateway: '2', fees: '3' };
+
+/** The account id of one shard: `00000000-0000-4000-80SS-00000000000C` (SS the shard, C the account). */
+export function systemShardId(account: SystemAccount, shard: number): string {
+  if (!Number.isInteger(shard) || shard < 0 || shard >= SYSTEM_SHARDS) throw new RangeError(`no shard ${shard}`);
+  return `00000000-0000-4000-80${shard.toString(16).padStart(2, '0')}-00000000000${SYSTEM_CODE_DIGIT[account]}`;
+}
+
+/** Every shard's account id of a system account, shard 0 first. */
+export const systemShardIds = (account: SystemAccount): string[] =>
+  Array.from({ length: SYSTEM_SHARDS }, (_, i) => systemShardId(account, i));
+
+/**
+ * The shard of `account` that movements keyed by `key` use (a book's variant id for its fills, a
+ * user id for that user's purchases): the same key always lands on the same shard (FNV-1a).
+ */
+export function systemShard(account: SystemAccount, key: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i += 1) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return systemShardId(account, (h >>> 0) % SYSTEM_SHARDS);
+}
+
 /** A user's wallet account has the user's id: no lookup is needed to find it. */
 export const walletAccountId = (userId: string) => userId;
 

@@ -25,7 +25,18 @@ import { WALLET_EVENTS } from './wallet-service.ts';
  * the first leg that names a new user (a leg naming a missing account is refused). Refusals
  * (`insufficient_funds`, unknown asset or account) are thrown before anything is written.
  */
-export { COIN, COIN_SCALE, SYSTEM_ACCOUNTS, walletAccountId, type SystemAccount } from './accounts.ts';
+export {
+  COIN,
+  COIN_SCALE,
+  SYSTEM_ACCOUNTS,
+  SYSTEM_SHARDS,
+  systemShard,
+  systemShardId,
+  systemShardIds,
+  walletAccountId,
+  type SystemAccount,
+} from './accounts.ts';
+export { LedgerBatch } from './batch.ts';
 export {
   balances,
   ensureWallet,
@@ -35,6 +46,7 @@ export {
   openEscrow,
   postPending,
   registerAsset,
+  systemBalance,
   transfer,
   voidExpired,
   voidPending,
@@ -42,7 +54,7 @@ export {
   type TransferInput,
   type TransferResult,
 } from './service.ts';
-export type { Leg } from './legs.ts';
+export type { BalanceKey, Leg } from './legs.ts';
 export { reconcile, type ReconcileReport } from './reconcile.ts';
 export { assetHolders } from './asset-repo.ts';
 export {

@@ -295,3 +295,72 @@ export async function accountBalances(db: Db, accountId: string, asset?: string)
     ORDER BY asset COLLATE "C"`);
   return r.rows;
 }
+
+export interface BatchedTransfer {
+  id: string;
+  kind: string;
+  reference: string | null;
+  memo: string | null;
+  actorId: string | null;
+  legs: readonly Leg[];
+  entries: readonly PlannedEntry[];
+}
+
+// One parameter per column (drizzle would expand a plain array into a list of parameters).
+const texts = (values: readonly (string | null)[]) => sql`${sql.param([...values])}::text[]`;
+const nums = (values: readonly bigint[]) => sql`${sql.param(values.map(String))}::bigint[]`;
+const ints = (values: readonly number[]) => sql`${sql.param([...values])}::int[]`;
+
+/**
+ * Writes many posted transfers in one statement: the transfers, their legs and entries (each as
+ * column arrays, so the statement's text does not grow with the batch), their audit rows and the
+ * net balance change per locked balance. The balances must already be locked by this transaction.
+ */
+export async function writeMovements(
+  db: Db,
+  m: {
+    transfers: readonly BatchedTransfer[];
+    deltas: readonly (BalanceKey & { available: bigint; held: bigint })[];
+    audit: SQL;
+  },
+): Promise<void> {
+  const t = m.transfers;
+  const legs = t.flatMap((tr) => tr.legs.map((leg, idx) => ({ id: tr.id, idx, leg })));
+  const entries = t.flatMap((tr) => tr.entries.map((e) => ({ id: tr.id, e })));
+  const d = m.deltas;
+  await db.execute(sql`
+    WITH t AS (
+      INSERT INTO ledger_transfers (id, kind, reference, status, memo, actor_id)
+      SELECT id, kind, reference, 'posted', memo, actor_id
+      FROM unnest(${texts(t.map((x) => x.id))}::uuid[], ${texts(t.map((x) => x.kind))},
+                  ${texts(t.map((x) => x.reference))}, ${texts(t.map((x) => x.memo))},
+                  ${texts(t.map((x) => x.actorId))}::uuid[]) AS v(id, kind, reference, memo, actor_id)),
+    l AS (
+      INSERT INTO ledger_transfer_legs (transfer_id, idx, from_account, to_account, asset, amount)
+      SELECT * FROM unnest(${texts(legs.map((x) => x.id))}::uuid[], ${ints(legs.map((x) => x.idx))},
+                           ${texts(legs.map((x) => x.leg.from))}::uuid[], ${texts(legs.map((x) => x.leg.to))}::uuid[],
+                           ${texts(legs.map((x) => x.leg.asset))}, ${nums(legs.map((x) => x.leg.amount))})),
+    a AS (${m.audit}),
+    e AS (
+      INSERT INTO ledger_entries
+        (transfer_id, phase, account_id, asset, available_delta, held_delta, available_after, held_after)
+      SELECT v.transfer_id, 'apply', v.account_id, v.asset, v.ad, v.hd, v.aa, v.ha
+      FROM unnest(${texts(entries.map((x) => x.id))}::uuid[], ${texts(entries.map((x) => x.e.accountId))}::uuid[],
+                  ${texts(entries.map((x) => x.e.asset))}, ${nums(entries.map((x) => x.e.availableDelta))},
+                  ${nums(entries.map((x) => x.e.heldDelta))}, ${nums(entries.map((x) => x.e.availableAfter))},
+                  ${nums(entries.map((x) => x.e.heldAfter))})
+        WITH ORDINALITY AS v(transfer_id, account_id, asset, ad, hd, aa, ha, ord)
+      ORDER BY v.ord)
+    UPDATE ledger_balances b SET available = b.available + v.available, held = b.held + v.held
+    FROM unnest(${texts(d.map((x) => x.accountId))}::uuid[], ${texts(d.map((x) => x.asset))},
+                ${nums(d.map((x) => x.available))}, ${nums(d.map((x) => x.held))}) AS v(account_id, asset, available, held)
+    WHERE b.account_id = v.account_id AND b.asset = v.asset`);
+}
+
+/** The total (available + held) of `asset` over `accountIds`. */
+export async function sumBalances(db: Db, accountIds: readonly string[], asset: string): Promise<bigint> {
+  const r = await db.execute<{ total: string | null }>(sql`
+    SELECT sum(available + held)::text AS total FROM ledger_balances
+    WHERE account_id = ANY(${sql.param([...accountIds])}::uuid[]) AND asset = ${asset}`);
+  return BigInt(r.rows[0]?.total ?? 0);
+}

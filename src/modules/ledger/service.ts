@@ -2,7 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import { auditInsertSql, type AuditActor, type RequestOrigin } from '../../platform/audit/index.ts';
 import { pgErrorCode } from '../../platform/db/errors.ts';
 import { isTransaction, withRetryableTransaction, type Db } from '../../platform/db/tx.ts';
-import { ASSET_CODE, TRANSFER_KIND, walletAccountId } from './accounts.ts';
+import { ASSET_CODE, COIN, TRANSFER_KIND, systemShardIds, walletAccountId, type SystemAccount } from './accounts.ts';
 import {
   InsufficientFundsError,
   InvalidTransferError,
@@ -288,4 +288,9 @@ export async function getTransferWithLegs(db: Db, id: string) {
   const t = await repo.getTransfer(db, id);
   if (!t) return undefined;
   return { ...t, legs: await repo.getLegs(db, id) };
+}
+
+/** A system account's balance of `asset` over all of its shards (what reports and supply read). */
+export async function systemBalance(db: Db, account: SystemAccount, asset: string = COIN): Promise<bigint> {
+  return repo.sumBalances(db, systemShardIds(account), asset);
 }

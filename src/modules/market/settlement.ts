@@ -3,7 +3,7 @@ import type { Db } from '../../platform/db/tx.ts';
 import { recordEvents, type NewEvent } from '../../platform/events/index.ts';
 import { userChannel } from '../../platform/realtime/ws.ts';
 import { screenFill } from '../fraud/index.ts';
-import { COIN, SYSTEM_ACCOUNTS, balances, transfer, walletAccountId } from '../ledger/index.ts';
+import { COIN, balances, systemShard, transfer, walletAccountId } from '../ledger/index.ts';
 import { CANDLE_INTERVALS, bucketStart, feeForFill, type Fill, type FeeSchedule } from './engine/index.ts';
 import * as repo from './repo.ts';
 import type { OrderRow, VariantRef } from './repo.ts';
@@ -112,7 +112,7 @@ export async function settleFill(
             },
           ]
         : []),
-      ...(fee > 0n ? [{ from: buyer.escrowAccountId, to: SYSTEM_ACCOUNTS.fees, asset: COIN, amount: fee }] : []),
+      ...(fee > 0n ? [{ from: buyer.escrowAccountId, to: systemShard('fees', variant.id), asset: COIN, amount: fee }] : []),
     ],
   });
   for (const o of [buyer, seller]) {

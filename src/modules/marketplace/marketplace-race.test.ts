@@ -5,7 +5,7 @@ import { onPostgres } from '../../../test/helpers/db.ts';
 import { expectStatus } from '../../../test/helpers/expect.ts';
 import { QUIET_ENV } from '../../../test/helpers/http.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
-import { SYSTEM_ACCOUNTS, reconcile } from '../ledger/index.ts';
+import { reconcile, systemBalance } from '../ledger/index.ts';
 import { createVariant } from '../market/test-support.ts';
 import { createListing, escrowMismatches, giveCards, grantCoins, purchase, total } from './test-support.ts';
 
@@ -41,7 +41,7 @@ describe('two buyers racing for the last unit of a listing', () => {
     const db = a.runtime.ctx.db;
     const [first, second] = buyers;
     if (!first || !second) throw new Error('no buyers');
-    const feesBefore = await total(db, SYSTEM_ACCOUNTS.fees);
+    const feesBefore = await systemBalance(db, 'fees');
     const wins = new Map<string, number>([
       [first.id, 0],
       [second.id, 0],
@@ -71,7 +71,7 @@ describe('two buyers racing for the last unit of a listing', () => {
       expect(await total(db, buyer.id)).toBe(100_000n - 105n * won);
     }
     expect(await total(db, seller.id)).toBe(100n * BigInt(ROUNDS));
-    expect(await total(db, SYSTEM_ACCOUNTS.fees)).toBe(feesBefore + 5n * BigInt(ROUNDS));
+    expect(await systemBalance(db, 'fees')).toBe(feesBefore + 5n * BigInt(ROUNDS));
     const trades = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM market_trades`);
     expect(trades.rows[0]?.n).toBe(ROUNDS);
     expect(await escrowMismatches(db)).toEqual([]);

@@ -6,7 +6,7 @@ import { QUIET_ENV } from '../../../test/helpers/http.ts';
 import { drainOutbox } from '../../../test/helpers/outbox.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
 import { createCatalog } from '../cards/test-support.ts';
-import { SYSTEM_ACCOUNTS, reconcile } from '../ledger/index.ts';
+import { reconcile, systemBalance } from '../ledger/index.ts';
 import {
   auth,
   createListing,
@@ -167,7 +167,7 @@ describe('listing lifecycle', () => {
 
   it('re-prices and sells at once to a resting bid the new price crosses', async () => {
     const bobBefore = await total(db(), bob.id);
-    const feesBefore = await total(db(), SYSTEM_ACCOUNTS.fees);
+    const feesBefore = await systemBalance(db(), 'fees');
     const bid = await t.app.inject({
       method: 'POST',
       url: '/api/market/orders',
@@ -183,7 +183,7 @@ describe('listing lifecycle', () => {
     expect(await total(db(), alice.id)).toBe(95n);
     expect(await total(db(), bob.id)).toBe(bobBefore - 100n);
     expect(await total(db(), bob.id, assetA)).toBe(1n);
-    expect(await total(db(), SYSTEM_ACCOUNTS.fees)).toBe(feesBefore + 5n);
+    expect(await systemBalance(db(), 'fees')).toBe(feesBefore + 5n);
     await drainOutbox(t);
     const book = expectStatus(await t.app.inject({ url: `/api/market/${variantA}/book` }), 200).json();
     expect(book.bids).toEqual([]);
@@ -207,7 +207,7 @@ describe('listing lifecycle', () => {
   it('sells part of a listing, then the rest, with exact balances', async () => {
     const aliceBefore = await total(db(), alice.id);
     const carolBefore = await total(db(), carol.id);
-    const feesBefore = await total(db(), SYSTEM_ACCOUNTS.fees);
+    const feesBefore = await systemBalance(db(), 'fees');
     const published = async () => {
       const r = await db().execute<{ channel: string }>(
         sql`SELECT m->>'channel' AS channel FROM platform_outbox_events, jsonb_array_elements(payload->'messages') m WHERE type = 'market.publish' ORDER BY seq`,
@@ -238,7 +238,7 @@ describe('listing lifecycle', () => {
     expect(await total(db(), carol.id)).toBe(carolBefore - 198n - 297n);
     expect(await total(db(), carol.id, assetA)).toBe(5n);
     expect(await total(db(), alice.id)).toBe(aliceBefore + 188n + 282n);
-    expect(await total(db(), SYSTEM_ACCOUNTS.fees)).toBe(feesBefore + 25n);
+    expect(await systemBalance(db(), 'fees')).toBe(feesBefore + 25n);
 
     const mine = expectStatus(
       await t.app.inject({ url: '/api/marketplace/my-listings?status=done', headers: auth(alice) }),

@@ -2,7 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import { appendAudit, type AuditEntry, type RequestOrigin } from '../../../platform/audit/index.ts';
 import { withRetryableTransaction, type Db } from '../../../platform/db/tx.ts';
 import { recordEvent } from '../../../platform/events/index.ts';
-import { COIN, SYSTEM_ACCOUNTS } from '../accounts.ts';
+import { COIN, systemShard } from '../accounts.ts';
 import {
   PaymentMismatchError,
   PaymentNotFoundError,
@@ -112,7 +112,7 @@ export class Payments {
     const hold = await ledger.transfer(tx, {
       kind: 'withdrawal',
       reference: id,
-      legs: [{ from: wallet, to: SYSTEM_ACCOUNTS.gateway, asset: COIN, amount }],
+      legs: [{ from: wallet, to: systemShard('gateway', userId), asset: COIN, amount }],
       pending: true,
       audit: { actor: userActor(userId), ...(origin ? { origin } : {}) },
     });
@@ -225,7 +225,7 @@ export class Payments {
       const credit = await ledger.transfer(tx, {
         kind: 'deposit',
         reference: payment.id,
-        legs: [{ from: SYSTEM_ACCOUNTS.gateway, to: wallet, asset: COIN, amount: payment.amount }],
+        legs: [{ from: systemShard('gateway', payment.userId), to: wallet, asset: COIN, amount: payment.amount }],
         audit,
       });
       transferId = credit.id;
