@@ -115,7 +115,12 @@ export async function openPack(db: Db, userId: string, packId: string, expectedC
     await ensureWallet(tx, userId);
     const legs: Leg[] = [
       { from: wallet, to: systemShard('mint', userId), asset: product.asset, amount: 1n },
-      ...[...minted.values()].map((m) => ({ from: systemShard('mint', userId), to: wallet, asset: m.asset, amount: m.count })),
+      ...[...minted.values()].map((m) => ({
+        from: systemShard('mint', userId),
+        to: wallet,
+        asset: m.asset,
+        amount: m.count,
+      })),
     ];
     const moved = await transfer(tx, {
       kind: 'cards.pack_open',

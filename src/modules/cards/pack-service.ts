@@ -121,7 +121,8 @@ export async function deletePack(deps: CatalogDeps, id: string): Promise<void> {
   await withTransaction(deps.db, async (tx) => {
     const product = await repo.findProduct(tx, id);
     if (!product) throw new PackNotFoundError();
-    if ((await systemBalance(tx, 'mint', product.asset)) !== 0n || (await repo.productWasOpened(tx, id))) throw new PackInUseError();
+    if ((await systemBalance(tx, 'mint', product.asset)) !== 0n || (await repo.productWasOpened(tx, id)))
+      throw new PackInUseError();
     await repo.deleteProduct(tx, id);
   });
   await invalidatePacks(deps.cache);

@@ -43,7 +43,14 @@ export class LedgerBatch {
     const found = await repo.lockBalances(this.tx, wanted);
     const missing = wanted.filter((k) => !found.has(keyOf(k.accountId, k.asset)));
     if (missing.length > 0) {
-      const accounts = new Set((await repo.findAccounts(this.tx, missing.map((k) => k.accountId))).map((a) => a.id));
+      const accounts = new Set(
+        (
+          await repo.findAccounts(
+            this.tx,
+            missing.map((k) => k.accountId),
+          )
+        ).map((a) => a.id),
+      );
       const unknownAccount = missing.find((k) => !accounts.has(k.accountId));
       if (unknownAccount) throw new UnknownAccountError(unknownAccount.accountId);
       const assets = await repo.existingAssets(this.tx, [...new Set(missing.map((k) => k.asset))]);

@@ -112,7 +112,9 @@ export async function settleFill(
             },
           ]
         : []),
-      ...(fee > 0n ? [{ from: buyer.escrowAccountId, to: systemShard('fees', variant.id), asset: COIN, amount: fee }] : []),
+      ...(fee > 0n
+        ? [{ from: buyer.escrowAccountId, to: systemShard('fees', variant.id), asset: COIN, amount: fee }]
+        : []),
     ],
   });
   for (const o of [buyer, seller]) {
