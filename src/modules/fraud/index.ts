@@ -15,6 +15,7 @@ export {
   offerReference,
   releaseDueHolds,
   screenFill,
+  type HoldMover,
   screenOffer,
   type FillToScreen,
   type HoldView,

@@ -88,6 +88,7 @@ export async function screenFill(
   tx: Db,
   fill: FillToScreen,
   settings: FraudSettings = DEFAULT_FRAUD_SETTINGS,
+  moveToHold: HoldMover = ledgerHoldMover,
 ): Promise<RuleMatch[]> {
   const reference = fillReference(fill.tradeId);
   const { at, variantId, buyerId, sellerId } = fill;
@@ -125,9 +126,30 @@ export async function screenFill(
     pairHistory: await repo.pairHistory(tx, buyerId, sellerId, [variantId], since(at, settings.washWindowMs)),
   };
   const matches = evaluate(facts, settings);
-  await act(tx, facts, matches, settings);
+  await act(tx, facts, matches, settings, moveToHold);
   return matches;
 }
+
+/**
+ * Moves what a flagged user received from their wallet into a new hold escrow (purpose
+ * `fraud.hold`, reference the hold id) and returns the escrow's account id. The default moves it
+ * with its own ledger transfer; a caller settling many fills in one ledger batch passes its own.
+ */
+export type HoldMover = (
+  tx: Db,
+  h: { userId: string; holdId: string; memo: string; amounts: AssetAmount[] },
+) => Promise<string>;
+
+const ledgerHoldMover: HoldMover = async (tx, h) => {
+  const escrow = await openEscrow(tx, { ownerId: h.userId, purpose: 'fraud.hold', reference: h.holdId });
+  await transfer(tx, {
+    kind: 'fraud.hold',
+    reference: h.holdId,
+    memo: h.memo,
+    legs: h.amounts.map((a) => ({ from: walletAccountId(h.userId), to: escrow.id, asset: a.asset, amount: a.amount })),
+  });
+  return escrow.id;
+};
 
 function itemsToAmounts(items: ScreenItems): AssetAmount[] {
   const out = items.cards.map((c) => ({ asset: variantAssetCode(c.variantId), amount: c.quantity }));
@@ -198,7 +220,13 @@ export async function screenOffer(
 }
 
 /** Raises the matches' flags (once per rule and trade) and holds receipts of severe ones. */
-async function act(tx: Db, facts: TradeFacts, matches: RuleMatch[], settings: FraudSettings): Promise<void> {
+async function act(
+  tx: Db,
+  facts: TradeFacts,
+  matches: RuleMatch[],
+  settings: FraudSettings,
+  moveToHold: HoldMover = ledgerHoldMover,
+): Promise<void> {
   const held = new Set<string>();
   for (const m of matches) {
     const flag = await repo.insertFlag(tx, {
@@ -216,14 +244,18 @@ async function act(tx: Db, facts: TradeFacts, matches: RuleMatch[], settings: Fr
       const amounts = party?.received.filter((a) => a.amount > 0n) ?? [];
       if (held.has(userId) || amounts.length === 0) continue;
       held.add(userId);
-      await placeHold(tx, {
-        flagId: flag.id,
-        userId,
-        reference: facts.reference,
-        amounts,
-        reason: HOLD_REASONS[m.rule],
-        releaseAt: new Date(Date.now() + settings.holdMs),
-      });
+      await placeHold(
+        tx,
+        {
+          flagId: flag.id,
+          userId,
+          reference: facts.reference,
+          amounts,
+          reason: HOLD_REASONS[m.rule],
+          releaseAt: new Date(Date.now() + settings.holdMs),
+        },
+        moveToHold,
+      );
     }
   }
 }
@@ -231,15 +263,10 @@ async function act(tx: Db, facts: TradeFacts, matches: RuleMatch[], settings: Fr
 async function placeHold(
   tx: Db,
   h: { flagId: string; userId: string; reference: string; amounts: AssetAmount[]; reason: string; releaseAt: Date },
+  moveToHold: HoldMover,
 ): Promise<HoldRow> {
   const id = uuidv7();
-  const escrow = await openEscrow(tx, { ownerId: h.userId, purpose: 'fraud.hold', reference: id });
-  await transfer(tx, {
-    kind: 'fraud.hold',
-    reference: id,
-    memo: h.reference,
-    legs: h.amounts.map((a) => ({ from: walletAccountId(h.userId), to: escrow.id, asset: a.asset, amount: a.amount })),
-  });
+  const escrow = { id: await moveToHold(tx, { userId: h.userId, holdId: id, memo: h.reference, amounts: h.amounts }) };
   const hold = await repo.insertHold(tx, {
     id,
     flagId: h.flagId,

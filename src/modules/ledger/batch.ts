@@ -65,6 +65,35 @@ export class LedgerBatch {
     }
   }
 
+  /**
+   * Counts `keys` as zero balances that nobody else can see: balances of accounts this transaction
+   * creates (`createEscrows`) before `write`. They need no lock.
+   */
+  assumeFresh(keys: readonly BalanceKey[]): void {
+    for (const k of keys) {
+      const key = keyOf(k.accountId, k.asset);
+      if (this.locked.has(key)) continue;
+      this.locked.set(key, { available: 0n, held: 0n, mayGoNegative: false });
+      this.running.set(key, { available: 0n, held: 0n, mayGoNegative: false });
+    }
+  }
+
+  /** A point to return to with `restore` (undoes the transfers added after it, in memory). */
+  checkpoint(): { count: number; running: Map<string, BalanceState> } {
+    return {
+      count: this.movements.length,
+      running: new Map([...this.running].map(([k, v]) => [k, { ...v }])),
+    };
+  }
+
+  restore(point: { count: number; running: Map<string, BalanceState> }): void {
+    this.movements.length = point.count;
+    for (const [k, v] of this.running) {
+      const back = point.running.get(k) ?? this.locked.get(k);
+      if (back) Object.assign(v, back);
+    }
+  }
+
   /** Whether every balance `legs` touch is locked by this batch. */
   covers(legs: readonly Leg[]): boolean {
     return lockOrder(legs).every((k) => this.locked.has(keyOf(k.accountId, k.asset)));

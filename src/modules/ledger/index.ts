@@ -39,6 +39,7 @@ export {
 export { LedgerBatch } from './batch.ts';
 export {
   balances,
+  createEscrows,
   ensureWallet,
   ensureWallets,
   getTransferWithLegs,

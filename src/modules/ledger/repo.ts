@@ -364,3 +364,25 @@ export async function sumBalances(db: Db, accountIds: readonly string[], asset: 
     WHERE account_id = ANY(${sql.param([...accountIds])}::uuid[]) AND asset = ${asset}`);
   return BigInt(r.rows[0]?.total ?? 0);
 }
+
+/**
+ * Creates escrow accounts known to be new (fresh ids, unique purpose and reference) with a zero
+ * balance row per asset they will hold, in one statement.
+ */
+export async function insertEscrows(
+  db: Db,
+  escrows: readonly { id: string; ownerId: string; purpose: string; reference: string; assets: readonly string[] }[],
+): Promise<void> {
+  if (escrows.length === 0) return;
+  const rows = escrows.flatMap((e) => e.assets.map((asset) => ({ id: e.id, asset })));
+  await db.execute(sql`
+    WITH a AS (
+      INSERT INTO ledger_accounts (id, kind, owner_id, purpose, reference)
+      SELECT * FROM unnest(${texts(escrows.map((e) => e.id))}::uuid[], ${texts(escrows.map(() => 'escrow'))},
+                           ${texts(escrows.map((e) => e.ownerId))}::uuid[], ${texts(escrows.map((e) => e.purpose))},
+                           ${texts(escrows.map((e) => e.reference))})
+      RETURNING id)
+    INSERT INTO ledger_balances (account_id, asset)
+    SELECT v.id, v.asset FROM unnest(${texts(rows.map((r) => r.id))}::uuid[], ${texts(rows.map((r) => r.asset))}) AS v(id, asset)
+    JOIN a ON a.id = v.id`);
+}

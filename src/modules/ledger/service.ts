@@ -294,3 +294,14 @@ export async function getTransferWithLegs(db: Db, id: string) {
 export async function systemBalance(db: Db, account: SystemAccount, asset: string = COIN): Promise<bigint> {
   return repo.sumBalances(db, systemShardIds(account), asset);
 }
+
+/**
+ * Creates escrow accounts that are new by construction (a fresh id and a reference nobody used),
+ * each with a zero balance of `assets`, in one statement: the batch path's `openEscrow`.
+ */
+export async function createEscrows(
+  db: Db,
+  escrows: readonly { id: string; ownerId: string; purpose: string; reference: string; assets: readonly string[] }[],
+): Promise<void> {
+  await repo.insertEscrows(db, escrows);
+}

@@ -16,9 +16,17 @@ export interface VariantRef {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Serialises matching per variant until the transaction ends, across every API process. */
-export async function lockVariant(db: Db, variantId: string): Promise<void> {
-  await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`market:${variantId}`}, 0))`);
+/**
+ * Locks the variant's book row until the transaction ends (serialising every change of that book
+ * across all processes) and raises its version; returns the new version. A process whose copy of
+ * the book in memory was saved at `version - 1` knows nobody else changed the book since.
+ */
+export async function lockVariant(db: Db, variantId: string): Promise<bigint> {
+  const r = await db.execute<{ version: string }>(sql`
+    INSERT INTO market_books (variant_id, version) VALUES (${variantId}, 1)
+    ON CONFLICT (variant_id) DO UPDATE SET version = market_books.version + 1
+    RETURNING version::text`);
+  return BigInt(r.rows[0]?.version ?? 0);
 }
 
 /** Open orders of a variant in time priority (queue numbers are drawn under the variant's lock). */
@@ -280,4 +288,73 @@ export async function updateOrderTerms(
     .update(marketOrders)
     .set({ ...terms, updatedAt: sql`now()` })
     .where(eq(marketOrders.id, id));
+}
+
+/** Inserts new orders in the given order (their queue numbers are drawn in that order). */
+export async function insertOrders(db: Db, rows: NewOrderRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.insert(marketOrders).values(rows);
+}
+
+type OrderProgress = Pick<
+  OrderRow,
+  'id' | 'remaining' | 'filledQuantity' | 'filledNotional' | 'feePaid' | 'status' | 'cancelReason'
+>;
+
+/** Saves the fills and status of many orders in one statement. */
+export async function updateOrders(db: Db, rows: readonly OrderProgress[]): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <T>(f: (r: OrderProgress) => T) => sql.param(rows.map(f));
+  await db.execute(sql`
+    UPDATE market_orders o
+    SET remaining = v.remaining, filled_quantity = v.filled_quantity, filled_notional = v.filled_notional,
+        fee_paid = v.fee_paid, status = v.status, cancel_reason = v.cancel_reason, updated_at = now()
+    FROM unnest(${col((r) => r.id)}::uuid[], ${col((r) => String(r.remaining))}::bigint[],
+                ${col((r) => String(r.filledQuantity))}::bigint[], ${col((r) => String(r.filledNotional))}::bigint[],
+                ${col((r) => String(r.feePaid))}::bigint[], ${col((r) => r.status)}::text[],
+                ${col((r) => r.cancelReason)}::text[])
+      AS v(id, remaining, filled_quantity, filled_notional, fee_paid, status, cancel_reason)
+    WHERE o.id = v.id`);
+}
+
+export async function insertTrades(db: Db, rows: (typeof marketTrades.$inferInsert)[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.insert(marketTrades).values(rows);
+}
+
+/** One bucket's share of a batch of trades: its first and last price, extremes and sums. */
+export interface CandleDelta {
+  interval: string;
+  bucketStart: Date;
+  open: bigint;
+  high: bigint;
+  low: bigint;
+  close: bigint;
+  volume: bigint;
+  notional: bigint;
+  trades: number;
+}
+
+/** Folds a batch of trades into their candles in one statement; returns the candles as they now stand. */
+export async function applyCandleDeltas(
+  db: Db,
+  variantId: string,
+  deltas: readonly CandleDelta[],
+): Promise<CandleRow[]> {
+  if (deltas.length === 0) return [];
+  return db
+    .insert(marketCandles)
+    .values(deltas.map((d) => ({ variantId, ...d })))
+    .onConflictDoUpdate({
+      target: [marketCandles.variantId, marketCandles.interval, marketCandles.bucketStart],
+      set: {
+        high: sql`GREATEST(${marketCandles.high}, excluded.high)`,
+        low: sql`LEAST(${marketCandles.low}, excluded.low)`,
+        close: sql`excluded.close`,
+        volume: sql`${marketCandles.volume} + excluded.volume`,
+        notional: sql`${marketCandles.notional} + excluded.notional`,
+        trades: sql`${marketCandles.trades} + excluded.trades`,
+      },
+    })
+    .returning();
 }

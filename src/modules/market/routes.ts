@@ -6,6 +6,7 @@ import { orderView } from './order-view.ts';
 import { MyOrdersQuery, Order, OrderIdParams, OrderList, PlaceOrderBody } from './schemas.ts';
 import { loadMarketSettings } from './config-service.ts';
 import { cancelOrder, listMyOrders, placeOrder } from './service.ts';
+import { BookWriter } from './book-writer.ts';
 
 const tags = ['market'];
 const security = [{ bearerAuth: [] }];
@@ -14,6 +15,7 @@ const moving = guard('verified', { idempotent: true });
 /** `/api/market/orders…`: the exchange's orders (market data routes are in data-routes.ts). */
 export const marketRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> = async (app, { ctx }) => {
   const { db } = ctx;
+  const writer = new BookWriter(db);
 
   app.post(
     '/api/market/orders',
@@ -33,23 +35,25 @@ export const marketRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> =
     },
     async (request, reply) => {
       const { cardId, side, type, quantity, price, timeInForce, expiresAt } = request.body;
-      const userId = principalOf(request).userId;
+      const input = {
+        userId: principalOf(request).userId,
+        variantId: cardId,
+        side,
+        type,
+        timeInForce: timeInForce ?? 'GTC',
+        quantity: BigInt(quantity),
+        price: price === undefined ? undefined : BigInt(price),
+        expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt),
+      };
+      // Without an Idempotency-Key the order joins its book's next batch; with one it settles in
+      // its own transaction, where the key's stored response commits with it.
+      if (request.headers['idempotency-key'] === undefined) {
+        const { order, settings } = await writer.place(input);
+        return reply.code(201).send(orderView(order, settings));
+      }
       return runIdempotent(db, request, reply, async (tx) => {
         const settings = await loadMarketSettings(tx);
-        const order = await placeOrder(
-          tx,
-          {
-            userId,
-            variantId: cardId,
-            side,
-            type,
-            timeInForce: timeInForce ?? 'GTC',
-            quantity: BigInt(quantity),
-            price: price === undefined ? undefined : BigInt(price),
-            expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt),
-          },
-          settings,
-        );
+        const order = await placeOrder(tx, input, settings);
         return { status: 201, body: orderView(order, settings) };
       });
     },

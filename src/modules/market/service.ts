@@ -36,6 +36,8 @@ import {
 
 export { DEFAULT_MARKET_SETTINGS, type MarketSettings } from './config-service.ts';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface PlaceOrderInput {
   userId: string;
   variantId: string;
@@ -76,7 +78,7 @@ export async function checkBand(tx: Db, variantId: string, price: bigint, settin
   if (!band.ok) throw new PriceOutOfBandError(band.reason, band.min, band.max);
 }
 
-function validate(input: PlaceOrderInput, settings: MarketSettings): void {
+export function validate(input: PlaceOrderInput, settings: MarketSettings): void {
   if (input.quantity <= 0n) throw new InvalidOrderError('invalid_quantity', 'Quantity must be at least 1');
   if (input.expiresAt !== undefined) {
     const now = (input.at ?? new Date()).getTime();
@@ -113,6 +115,7 @@ export async function loadBook(tx: Db, variantId: string, settings: MarketSettin
  * transaction waited is seen, so no order rests on a closed book.
  */
 export async function lockedVariant(tx: Db, variantId: string): Promise<VariantRef & { retired: boolean }> {
+  if (!UUID.test(variantId)) throw new UnknownCardError();
   await repo.lockVariant(tx, variantId.toLowerCase());
   const variant = await findVariantRef(tx, variantId);
   if (!variant) throw new UnknownCardError();

@@ -152,3 +152,12 @@ export const marketConfig = pgTable(
     ),
   ],
 );
+
+/**
+ * One row per book: locking it serialises every change of that book across all processes, and its
+ * version (raised by each locker) tells a process whether the book it keeps in memory is current.
+ */
+export const marketBooks = pgTable('market_books', {
+  variantId: uuid('variant_id').primaryKey(),
+  version: bigint('version', { mode: 'bigint' }).notNull(),
+});
