@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/tx.ts';
 import { marketCandles, marketOrders, marketTrades } from './tables.ts';
 
@@ -357,4 +357,26 @@ export async function applyCandleDeltas(
       },
     })
     .returning();
+}
+
+/** Whether the side an incoming order on `side` trades against has open orders priced beyond `bound`. */
+export async function hasOrdersBeyond(
+  db: Db,
+  variantId: string,
+  side: 'buy' | 'sell',
+  bound: bigint,
+): Promise<boolean> {
+  const [row] = await db
+    .select({ id: marketOrders.id })
+    .from(marketOrders)
+    .where(
+      and(
+        eq(marketOrders.variantId, variantId),
+        eq(marketOrders.status, 'open'),
+        eq(marketOrders.side, side === 'buy' ? 'sell' : 'buy'),
+        side === 'buy' ? gt(marketOrders.price, bound) : lt(marketOrders.price, bound),
+      ),
+    )
+    .limit(1);
+  return row !== undefined;
 }

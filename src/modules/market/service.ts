@@ -239,6 +239,11 @@ export async function placeOrder(
   if (result.status === 'cancelled') {
     order.status = 'cancelled';
     order.cancelReason = result.cancelReason;
+    // Only the reachable part of the book was loaded: a market order that ran out of it stopped at
+    // its protection price when the book goes on beyond it, as the engine on the whole book says.
+    if (input.type === 'market' && result.cancelReason === 'ioc_remainder' && bound !== null) {
+      if (await repo.hasOrdersBeyond(tx, variant.id, input.side, bound)) order.cancelReason = 'protection_limit';
+    }
   }
   await saveOrders(tx, touched.values());
   if (input.replay) return order;
