@@ -1,7 +1,6 @@
 import { uuidv7 } from 'uuidv7';
 import type { Db } from '../../platform/db/tx.ts';
 import type { NewEvent } from '../../platform/events/index.ts';
-import { userChannel } from '../../platform/realtime/ws.ts';
 import { catalogPrices, findVariantRef } from '../cards/index.ts';
 import { screenFill, type HoldMover } from '../fraud/index.ts';
 import {
@@ -21,7 +20,6 @@ import {
   bucketStart,
   buyEscrow,
   checkPriceBand,
-  feeForFill,
   type Fill,
   type IncomingOrder,
 } from './engine/index.ts';
@@ -29,7 +27,7 @@ import { CardRetiredError, InvalidOrderError, PriceOutOfBandError, UnknownCardEr
 import * as repo from './repo.ts';
 import type { CandleDelta, OrderRow, TradeRow, VariantRef } from './repo.ts';
 import { validate, type PlaceOrderInput } from './service.ts';
-import { changedEvent, marketChannels, orderFees, publishEvent, recordMarketEvents } from './settlement.ts';
+import { applyFill, bookChangeEvents, candleEvent, recordMarketEvents, tradeEvents } from './settlement.ts';
 
 /**
  * A book as one process keeps it between batches: valid only while the book row's version is the
@@ -322,37 +320,17 @@ class BatchRun {
   private async settle(fill: Fill, taker: OrderRow, at: Date): Promise<void> {
     const maker = this.state.orders.get(fill.makerOrderId);
     if (!maker) throw new Error('fill names an order that is not in the book');
-    const [buyer, seller] = fill.takerSide === 'buy' ? [taker, maker] : [maker, taker];
-    const fees = this.settings.fees;
-    const notional = fill.price * fill.quantity;
-    const payerOrder = fees.payer === 'buyer' ? buyer : seller;
-    const owed = feeForFill(payerOrder.filledNotional, notional, orderFees(payerOrder, fees.payer));
-    const fee = fees.payer === 'seller' && owed > notional ? notional : owed;
-    const [buyerFee, sellerFee] = fees.payer === 'buyer' ? [fee, 0n] : [0n, fee];
-    const tradeId = uuidv7();
     const asset = this.variant.asset;
-    await this.move('market.fill', tradeId, [
-      { from: seller.escrowAccountId, to: walletAccountId(buyer.ownerId), asset, amount: fill.quantity },
-      ...(notional > sellerFee
-        ? [
-            {
-              from: buyer.escrowAccountId,
-              to: walletAccountId(seller.ownerId),
-              asset: COIN,
-              amount: notional - sellerFee,
-            },
-          ]
-        : []),
-      ...(fee > 0n ? [{ from: buyer.escrowAccountId, to: this.fees, asset: COIN, amount: fee }] : []),
-    ]);
-    for (const o of [buyer, seller]) {
-      o.filledQuantity += fill.quantity;
-      o.filledNotional += notional;
-      o.remaining -= fill.quantity;
-      if (o.remaining === 0n) o.status = 'filled';
-    }
-    buyer.feePaid += buyerFee;
-    seller.feePaid += sellerFee;
+    const tradeId = uuidv7();
+    const { legs, buyer, seller, buyerFee, sellerFee, notional } = applyFill(
+      fill,
+      taker,
+      maker,
+      asset,
+      this.settings.fees,
+      this.fees,
+    );
+    await this.move('market.fill', tradeId, legs);
     this.touched.set(maker.id, maker);
     const trade: TradeRow = {
       id: tradeId,
@@ -387,21 +365,7 @@ class BatchRun {
       undefined,
       this.holdMover,
     );
-    const message = {
-      type: 'trade',
-      id: tradeId,
-      cardId: this.variant.id,
-      price: Number(fill.price),
-      quantity: Number(fill.quantity),
-      takerSide: fill.takerSide,
-      ts: at.toISOString(),
-    };
-    this.events.push(publishEvent(this.variant.id, marketChannels.trades(this.variant.id), message));
-    for (const o of [buyer, seller]) {
-      this.events.push(
-        publishEvent(this.variant.id, userChannel(o.ownerId), { ...message, type: 'fill', orderId: o.id }),
-      );
-    }
+    this.events.push(...tradeEvents(trade, buyer, seller));
   }
 
   /** A fraud hold inside the batch: a new escrow, and the received items moved in by the batch. */
@@ -472,53 +436,15 @@ class BatchRun {
     if (this.trades.length === 0 && this.touched.size === 0) return;
     await repo.insertTrades(tx, this.trades);
     const candles = await repo.applyCandleDeltas(tx, variantId, [...this.candles.values()]);
-    for (const c of candles) {
-      this.events.push(
-        publishEvent(variantId, marketChannels.candles(variantId, c.interval), {
-          type: 'candle',
-          cardId: variantId,
-          interval: c.interval,
-          start: c.bucketStart.toISOString(),
-          open: Number(c.open),
-          high: Number(c.high),
-          low: Number(c.low),
-          close: Number(c.close),
-          volume: Number(c.volume),
-          trades: c.trades,
-        }),
-      );
-    }
-    this.events.push(...this.bookEvents());
+    this.events.push(
+      ...candles.map(candleEvent),
+      ...bookChangeEvents(
+        variantId,
+        this.state.book.depth(this.settings.publishedLevels),
+        this.touched.values(),
+        this.trades.length > 0,
+      ),
+    );
     await recordMarketEvents(tx, variantId, this.events);
-  }
-
-  /** Depth and best prices from the book in memory, and each touched order's owner. */
-  private bookEvents(): NewEvent[] {
-    const variantId = this.variant.id;
-    const depth = this.state.book.depth(this.settings.publishedLevels);
-    const level = (l: { price: bigint; quantity: bigint; orders: number }) => ({
-      price: Number(l.price),
-      quantity: Number(l.quantity),
-      orders: l.orders,
-    });
-    const events: NewEvent[] = [
-      changedEvent(variantId, this.trades.length > 0),
-      publishEvent(variantId, marketChannels.book(variantId), {
-        type: 'book',
-        cardId: variantId,
-        bids: depth.bids.map(level),
-        asks: depth.asks.map(level),
-      }),
-      publishEvent(variantId, marketChannels.ticker(variantId), {
-        type: 'ticker',
-        cardId: variantId,
-        bestBid: depth.bids[0] ? Number(depth.bids[0].price) : null,
-        bestAsk: depth.asks[0] ? Number(depth.asks[0].price) : null,
-      }),
-    ];
-    for (const o of this.touched.values()) {
-      events.push(publishEvent(variantId, userChannel(o.ownerId), { type: 'order', orderId: o.id, status: o.status }));
-    }
-    return events;
   }
 }

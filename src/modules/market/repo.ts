@@ -224,45 +224,6 @@ export async function tradesSince(db: Db, variantId: string, since: Date) {
   return { trades, previousPrice: prev?.price ?? null };
 }
 
-/**
- * Folds one trade into its candle of every interval in one statement: the first trade of a bucket
- * opens it, each later one closes it. Returns the candles as they now stand.
- */
-export async function applyTradeToCandles(
-  db: Db,
-  c: { variantId: string; buckets: { interval: string; bucketStart: Date }[]; price: bigint; quantity: bigint },
-): Promise<CandleRow[]> {
-  const notional = c.price * c.quantity;
-  return db
-    .insert(marketCandles)
-    .values(
-      c.buckets.map((b) => ({
-        variantId: c.variantId,
-        interval: b.interval,
-        bucketStart: b.bucketStart,
-        open: c.price,
-        high: c.price,
-        low: c.price,
-        close: c.price,
-        volume: c.quantity,
-        notional,
-        trades: 1,
-      })),
-    )
-    .onConflictDoUpdate({
-      target: [marketCandles.variantId, marketCandles.interval, marketCandles.bucketStart],
-      set: {
-        high: sql`GREATEST(${marketCandles.high}, excluded.high)`,
-        low: sql`LEAST(${marketCandles.low}, excluded.low)`,
-        close: sql`excluded.close`,
-        volume: sql`${marketCandles.volume} + excluded.volume`,
-        notional: sql`${marketCandles.notional} + excluded.notional`,
-        trades: sql`${marketCandles.trades} + 1`,
-      },
-    })
-    .returning();
-}
-
 export function candlesOf(db: Db, variantId: string, interval: string, from: Date, to: Date): Promise<CandleRow[]> {
   return db
     .select()

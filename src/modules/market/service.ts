@@ -3,7 +3,6 @@ import { withTransaction, type Db } from '../../platform/db/tx.ts';
 import { DEFAULT_MARKET_SETTINGS, loadMarketSettings, type MarketSettings } from './config-service.ts';
 import { catalogPrices, findVariantRef } from '../cards/index.ts';
 import type { NewEvent } from '../../platform/events/index.ts';
-import { userChannel } from '../../platform/realtime/ws.ts';
 import { COIN, ensureWallet, openEscrow, transfer } from '../ledger/index.ts';
 import {
   OrderBook,
@@ -25,14 +24,7 @@ import {
 } from './errors.ts';
 import * as repo from './repo.ts';
 import type { OrderRow, VariantRef } from './repo.ts';
-import {
-  changedEvent,
-  marketChannels,
-  publishEvent,
-  recordMarketEvents,
-  saveOrders,
-  settleFill,
-} from './settlement.ts';
+import { bookChangeEvents, recordMarketEvents, saveOrders, settleFill } from './settlement.ts';
 
 export { DEFAULT_MARKET_SETTINGS, type MarketSettings } from './config-service.ts';
 
@@ -309,34 +301,8 @@ export async function bookEvents(
   touched: Iterable<OrderRow>,
   traded = false,
 ): Promise<NewEvent[]> {
-  const depth = await repo.bookDepth(tx, variantId, settings.publishedLevels);
-  const level = (l: { price: bigint; quantity: bigint; orders: number }) => ({
-    price: Number(l.price),
-    quantity: Number(l.quantity),
-    orders: l.orders,
-  });
-  const events: NewEvent[] = [
-    changedEvent(variantId, traded),
-    publishEvent(variantId, marketChannels.book(variantId), {
-      type: 'book',
-      cardId: variantId,
-      bids: depth.bids.map(level),
-      asks: depth.asks.map(level),
-    }),
-    publishEvent(variantId, marketChannels.ticker(variantId), {
-      type: 'ticker',
-      cardId: variantId,
-      bestBid: toNumber(depth.bids[0]?.price ?? null),
-      bestAsk: toNumber(depth.asks[0]?.price ?? null),
-    }),
-  ];
-  for (const o of touched) {
-    events.push(publishEvent(variantId, userChannel(o.ownerId), { type: 'order', orderId: o.id, status: o.status }));
-  }
-  return events;
+  return bookChangeEvents(variantId, await repo.bookDepth(tx, variantId, settings.publishedLevels), touched, traded);
 }
-
-const toNumber = (v: bigint | null) => (v === null ? null : Number(v));
 
 /** Cancels the caller's open order and returns its escrow. Another user's order is reported missing. */
 export async function cancelOrder(

@@ -3,10 +3,17 @@ import type { Db } from '../../platform/db/tx.ts';
 import { recordEvents, type NewEvent } from '../../platform/events/index.ts';
 import { userChannel } from '../../platform/realtime/ws.ts';
 import { screenFill } from '../fraud/index.ts';
-import { COIN, balances, systemShard, transfer, walletAccountId } from '../ledger/index.ts';
-import { CANDLE_INTERVALS, bucketStart, feeForFill, type Fill, type FeeSchedule } from './engine/index.ts';
+import { COIN, balances, systemShard, transfer, walletAccountId, type Leg } from '../ledger/index.ts';
+import {
+  CANDLE_INTERVALS,
+  bucketStart,
+  feeForFill,
+  type DepthLevel,
+  type Fill,
+  type FeeSchedule,
+} from './engine/index.ts';
 import * as repo from './repo.ts';
-import type { OrderRow, VariantRef } from './repo.ts';
+import type { CandleRow, OrderRow, TradeRow, VariantRef } from './repo.ts';
 
 /** Realtime channels of a book; `cardId` is the variant id the book trades. */
 export const marketChannels = {
@@ -74,6 +81,118 @@ export function orderFees(o: Pick<OrderRow, 'feeRateBps' | 'minimumFee'>, payer:
   return { rateBps: BigInt(o.feeRateBps), minimumFee: o.minimumFee, payer };
 }
 
+/**
+ * What one fill moves and charges, without I/O: the ledger legs (cards from the seller's escrow to
+ * the buyer, coins less the seller's fee to the seller, the fee to `feeAccount`) and each side's
+ * fee. Applies the fill to both orders (filled amounts, remaining, fee paid, status).
+ */
+export function applyFill(
+  fill: Fill,
+  taker: OrderRow,
+  maker: OrderRow,
+  asset: string,
+  fees: FeeSchedule,
+  feeAccount: string,
+): { legs: Leg[]; buyer: OrderRow; seller: OrderRow; buyerFee: bigint; sellerFee: bigint; notional: bigint } {
+  const [buyer, seller] = fill.takerSide === 'buy' ? [taker, maker] : [maker, taker];
+  const notional = fill.price * fill.quantity;
+  // The paying order's own terms: a buy order's escrow was sized on them, so it always covers the fee.
+  const payerOrder = fees.payer === 'buyer' ? buyer : seller;
+  const owed = feeForFill(payerOrder.filledNotional, notional, orderFees(payerOrder, fees.payer));
+  // A seller never pays more than the fill brings in (a minimum fee above a tiny notional).
+  const fee = fees.payer === 'seller' && owed > notional ? notional : owed;
+  const [buyerFee, sellerFee] = fees.payer === 'buyer' ? [fee, 0n] : [0n, fee];
+  const legs: Leg[] = [
+    { from: seller.escrowAccountId, to: walletAccountId(buyer.ownerId), asset, amount: fill.quantity },
+    ...(notional > sellerFee
+      ? [
+          {
+            from: buyer.escrowAccountId,
+            to: walletAccountId(seller.ownerId),
+            asset: COIN,
+            amount: notional - sellerFee,
+          },
+        ]
+      : []),
+    ...(fee > 0n ? [{ from: buyer.escrowAccountId, to: feeAccount, asset: COIN, amount: fee }] : []),
+  ];
+  for (const o of [buyer, seller]) {
+    o.filledQuantity += fill.quantity;
+    o.filledNotional += notional;
+    o.remaining -= fill.quantity;
+    if (o.remaining === 0n) o.status = 'filled';
+  }
+  buyer.feePaid += buyerFee;
+  seller.feePaid += sellerFee;
+  return { legs, buyer, seller, buyerFee, sellerFee, notional };
+}
+
+/** The trade's public message and each party's fill message. */
+export function tradeEvents(trade: TradeRow, buyer: OrderRow, seller: OrderRow): NewEvent[] {
+  const message = {
+    type: 'trade',
+    id: trade.id,
+    cardId: trade.variantId,
+    price: Number(trade.price),
+    quantity: Number(trade.quantity),
+    takerSide: trade.takerSide,
+    ts: trade.ts.toISOString(),
+  };
+  return [
+    publishEvent(trade.variantId, marketChannels.trades(trade.variantId), message),
+    ...[buyer, seller].map((o) =>
+      publishEvent(trade.variantId, userChannel(o.ownerId), { ...message, type: 'fill', orderId: o.id }),
+    ),
+  ];
+}
+
+export const candleEvent = (c: CandleRow): NewEvent =>
+  publishEvent(c.variantId, marketChannels.candles(c.variantId, c.interval), {
+    type: 'candle',
+    cardId: c.variantId,
+    interval: c.interval,
+    start: c.bucketStart.toISOString(),
+    open: Number(c.open),
+    high: Number(c.high),
+    low: Number(c.low),
+    close: Number(c.close),
+    volume: Number(c.volume),
+    trades: c.trades,
+  });
+
+/**
+ * A change's book, ticker and order-status messages and its `changed` event, from the book's depth
+ * after the change (best levels first) and the orders it touched.
+ */
+export function bookChangeEvents(
+  variantId: string,
+  depth: { bids: readonly DepthLevel[]; asks: readonly DepthLevel[] },
+  touched: Iterable<OrderRow>,
+  traded: boolean,
+): NewEvent[] {
+  const level = (l: DepthLevel) => ({ price: Number(l.price), quantity: Number(l.quantity), orders: l.orders });
+  const best = (levels: readonly DepthLevel[]) => (levels[0] ? Number(levels[0].price) : null);
+  const events: NewEvent[] = [
+    changedEvent(variantId, traded),
+    publishEvent(variantId, marketChannels.book(variantId), {
+      type: 'book',
+      cardId: variantId,
+      bids: depth.bids.map(level),
+      asks: depth.asks.map(level),
+    }),
+    publishEvent(variantId, marketChannels.ticker(variantId), {
+      type: 'ticker',
+      cardId: variantId,
+      bestBid: best(depth.bids),
+      bestAsk: best(depth.asks),
+    }),
+  ];
+  for (const o of touched) {
+    events.push(publishEvent(variantId, userChannel(o.ownerId), { type: 'order', orderId: o.id, status: o.status }));
+  }
+  return events;
+}
+
 /** Moves the fill's cards, coins and fee through the ledger and records the trade and its candles. */
 export async function settleFill(
   tx: Db,
@@ -87,44 +206,16 @@ export async function settleFill(
   const maker = orders.get(fill.makerOrderId);
   const taker = orders.get(fill.takerOrderId);
   if (!maker || !taker) throw new Error('fill names an order that was not loaded');
-  const [buyer, seller] = fill.takerSide === 'buy' ? [taker, maker] : [maker, taker];
-  const notional = fill.price * fill.quantity;
-  // The paying order's own terms: a buy order's escrow was sized on them, so it always covers the fee.
-  const payerOrder = fees.payer === 'buyer' ? buyer : seller;
-  const terms = orderFees(payerOrder, fees.payer);
-  const owed = feeForFill(payerOrder.filledNotional, notional, terms);
-  // A seller never pays more than the fill brings in (a minimum fee above a tiny notional).
-  const fee = fees.payer === 'seller' && owed > notional ? notional : owed;
-  const [buyerFee, sellerFee] = fees.payer === 'buyer' ? [fee, 0n] : [0n, fee];
   const tradeId = uuidv7();
-  await transfer(tx, {
-    kind: 'market.fill',
-    reference: tradeId,
-    legs: [
-      { from: seller.escrowAccountId, to: walletAccountId(buyer.ownerId), asset: variant.asset, amount: fill.quantity },
-      ...(notional > sellerFee
-        ? [
-            {
-              from: buyer.escrowAccountId,
-              to: walletAccountId(seller.ownerId),
-              asset: COIN,
-              amount: notional - sellerFee,
-            },
-          ]
-        : []),
-      ...(fee > 0n
-        ? [{ from: buyer.escrowAccountId, to: systemShard('fees', variant.id), asset: COIN, amount: fee }]
-        : []),
-    ],
-  });
-  for (const o of [buyer, seller]) {
-    o.filledQuantity += fill.quantity;
-    o.filledNotional += notional;
-    o.remaining -= fill.quantity;
-    if (o.remaining === 0n) o.status = 'filled';
-  }
-  buyer.feePaid += buyerFee;
-  seller.feePaid += sellerFee;
+  const { legs, buyer, seller, buyerFee, sellerFee, notional } = applyFill(
+    fill,
+    taker,
+    maker,
+    variant.asset,
+    fees,
+    systemShard('fees', variant.id),
+  );
+  await transfer(tx, { kind: 'market.fill', reference: tradeId, legs });
   const trade = await repo.insertTrade(tx, {
     id: tradeId,
     variantId: variant.id,
@@ -153,42 +244,22 @@ export async function settleFill(
       at: trade.ts,
     });
   const ts = trade.ts.getTime();
-  const candles = await repo.applyTradeToCandles(tx, {
-    variantId: variant.id,
-    buckets: CANDLE_INTERVALS.map((interval) => ({ interval, bucketStart: new Date(bucketStart(ts, interval)) })),
-    price: fill.price,
-    quantity: fill.quantity,
-  });
-  const candleEvents = candles.map((c) =>
-    publishEvent(variant.id, marketChannels.candles(variant.id, c.interval), {
-      type: 'candle',
-      cardId: variant.id,
-      interval: c.interval,
-      start: c.bucketStart.toISOString(),
-      open: Number(c.open),
-      high: Number(c.high),
-      low: Number(c.low),
-      close: Number(c.close),
-      volume: Number(c.volume),
-      trades: c.trades,
-    }),
+  const candles = await repo.applyCandleDeltas(
+    tx,
+    variant.id,
+    CANDLE_INTERVALS.map((interval) => ({
+      interval,
+      bucketStart: new Date(bucketStart(ts, interval)),
+      open: fill.price,
+      high: fill.price,
+      low: fill.price,
+      close: fill.price,
+      volume: fill.quantity,
+      notional,
+      trades: 1,
+    })),
   );
-  const message = {
-    type: 'trade',
-    id: tradeId,
-    cardId: variant.id,
-    price: Number(fill.price),
-    quantity: Number(fill.quantity),
-    takerSide: fill.takerSide,
-    ts: trade.ts.toISOString(),
-  };
-  return [
-    publishEvent(variant.id, marketChannels.trades(variant.id), message),
-    ...candleEvents,
-    ...[buyer, seller].map((o) =>
-      publishEvent(variant.id, userChannel(o.ownerId), { ...message, type: 'fill', orderId: o.id }),
-    ),
-  ];
+  return [...tradeEvents(trade, buyer, seller), ...candles.map(candleEvent)];
 }
 
 /** Returns whatever an order's escrow still holds to its owner (the order is closed). */
