@@ -14,19 +14,11 @@ import {
   type Leg,
 } from '../ledger/index.ts';
 import type { MarketSettings } from './config-service.ts';
-import {
-  CANDLE_INTERVALS,
-  OrderBook,
-  bucketStart,
-  buyEscrow,
-  checkPriceBand,
-  type Fill,
-  type IncomingOrder,
-} from './engine/index.ts';
+import { CANDLE_INTERVALS, OrderBook, bucketStart, buyEscrow, checkPriceBand, type Fill } from './engine/index.ts';
 import { CardRetiredError, InvalidOrderError, PriceOutOfBandError, UnknownCardError } from './errors.ts';
 import * as repo from './repo.ts';
 import type { CandleDelta, OrderRow, TradeRow, VariantRef } from './repo.ts';
-import { validate, type PlaceOrderInput } from './service.ts';
+import { incomingOrder, validate, type PlaceOrderInput } from './service.ts';
 import { applyFill, bookChangeEvents, candleEvent, recordMarketEvents, tradeEvents } from './settlement.ts';
 
 /**
@@ -248,25 +240,7 @@ class BatchRun {
       createdAt: now,
       updatedAt: now,
     };
-    const incoming: IncomingOrder =
-      input.type === 'limit' && price !== null
-        ? {
-            id,
-            ownerId: input.userId,
-            side: input.side,
-            quantity: input.quantity,
-            timeInForce: input.timeInForce,
-            type: 'limit',
-            price,
-          }
-        : {
-            id,
-            ownerId: input.userId,
-            side: input.side,
-            quantity: input.quantity,
-            timeInForce: input.timeInForce,
-            type: 'market',
-          };
+    const incoming = incomingOrder(id, input, price);
     const result = book.place(incoming);
     if (result.status === 'rejected') {
       this.ledger.restore(checkpoint);
@@ -321,31 +295,12 @@ class BatchRun {
     const maker = this.state.orders.get(fill.makerOrderId);
     if (!maker) throw new Error('fill names an order that is not in the book');
     const asset = this.variant.asset;
-    const tradeId = uuidv7();
-    const { legs, buyer, seller, buyerFee, sellerFee, notional } = applyFill(
-      fill,
-      taker,
-      maker,
-      asset,
-      this.settings.fees,
-      this.fees,
-    );
+    const applied = applyFill(fill, taker, maker, this.variant, this.settings.fees, this.fees);
+    const { legs, buyer, seller, sellerFee, notional } = applied;
+    const trade: TradeRow = { ...applied.trade, ts: at };
+    const tradeId = trade.id;
     await this.move('market.fill', tradeId, legs);
     this.touched.set(maker.id, maker);
-    const trade: TradeRow = {
-      id: tradeId,
-      variantId: this.variant.id,
-      makerOrderId: maker.id,
-      takerOrderId: taker.id,
-      makerOwnerId: maker.ownerId,
-      takerOwnerId: taker.ownerId,
-      takerSide: fill.takerSide,
-      price: fill.price,
-      quantity: fill.quantity,
-      buyerFee,
-      sellerFee,
-      ts: at,
-    };
     this.trades.push(trade);
     this.state.bandReference = fill.price;
     this.foldCandles(fill.price, fill.quantity, at.getTime());

@@ -2,10 +2,8 @@ import { withRetryableTransaction, type Db } from '../../platform/db/tx.ts';
 import { placeBatch, type BookState } from './batch.ts';
 import { loadMarketSettings, type MarketSettings } from './config-service.ts';
 import { UnknownCardError } from './errors.ts';
-import type { OrderRow } from './repo.ts';
+import { isUuid, type OrderRow } from './repo.ts';
 import type { PlaceOrderInput } from './service.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface Pending {
   input: PlaceOrderInput;
@@ -38,7 +36,7 @@ export class BookWriter {
 
   /** Places one order; resolves once it is committed, with the settings it was placed under. */
   place(input: PlaceOrderInput): Promise<{ order: OrderRow; settings: MarketSettings }> {
-    if (!UUID.test(input.variantId)) return Promise.reject(new UnknownCardError());
+    if (!isUuid(input.variantId)) return Promise.reject(new UnknownCardError());
     const variantId = input.variantId.toLowerCase();
     let q = this.books.get(variantId);
     if (!q) {

@@ -16,6 +16,9 @@ export interface VariantRef {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Whether `id` is a UUID in text form (anything else cannot name a row of this module). */
+export const isUuid = (id: string): boolean => UUID.test(id);
+
 /**
  * Locks the variant's book row until the transaction ends (serialising every change of that book
  * across all processes) and raises its version; returns the new version. A process whose copy of

@@ -28,8 +28,6 @@ import { bookChangeEvents, recordMarketEvents, saveOrders, settleFill } from './
 
 export { DEFAULT_MARKET_SETTINGS, type MarketSettings } from './config-service.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export interface PlaceOrderInput {
   userId: string;
   variantId: string;
@@ -50,6 +48,18 @@ export interface PlaceOrderInput {
    * and fills are not screened (the events are long past).
    */
   replay?: boolean;
+}
+
+/** The order as the matching engine takes it: a limit order at `price`, else a market order. */
+export function incomingOrder(id: string, input: PlaceOrderInput, price: bigint | null): IncomingOrder {
+  const base = {
+    id,
+    ownerId: input.userId,
+    side: input.side,
+    quantity: input.quantity,
+    timeInForce: input.timeInForce,
+  };
+  return input.type === 'limit' && price !== null ? { ...base, type: 'limit', price } : { ...base, type: 'market' };
 }
 
 /** Longest an order may rest before its expiry. */
@@ -107,7 +117,7 @@ export async function loadBook(tx: Db, variantId: string, settings: MarketSettin
  * transaction waited is seen, so no order rests on a closed book.
  */
 export async function lockedVariant(tx: Db, variantId: string): Promise<VariantRef & { retired: boolean }> {
-  if (!UUID.test(variantId)) throw new UnknownCardError();
+  if (!repo.isUuid(variantId)) throw new UnknownCardError();
   await repo.lockVariant(tx, variantId.toLowerCase());
   const variant = await findVariantRef(tx, variantId);
   if (!variant) throw new UnknownCardError();
@@ -189,25 +199,7 @@ export async function placeOrder(
   const order = await openOrder(tx, variant, { ...input, price }, id, settings);
   orders.set(id, order);
 
-  const incoming: IncomingOrder =
-    input.type === 'limit' && order.price !== null
-      ? {
-          id,
-          ownerId: input.userId,
-          side: input.side,
-          quantity: input.quantity,
-          timeInForce: input.timeInForce,
-          type: 'limit',
-          price: order.price,
-        }
-      : {
-          id,
-          ownerId: input.userId,
-          side: input.side,
-          quantity: input.quantity,
-          timeInForce: input.timeInForce,
-          type: 'market',
-        };
+  const incoming = incomingOrder(id, input, order.price);
   const result = book.place(incoming);
   if (result.status === 'rejected')
     throw new InvalidOrderError('invalid_price', `Order rejected: ${result.rejectReason}`);

@@ -90,10 +90,19 @@ export function applyFill(
   fill: Fill,
   taker: OrderRow,
   maker: OrderRow,
-  asset: string,
+  variant: VariantRef,
   fees: FeeSchedule,
   feeAccount: string,
-): { legs: Leg[]; buyer: OrderRow; seller: OrderRow; buyerFee: bigint; sellerFee: bigint; notional: bigint } {
+): {
+  legs: Leg[];
+  buyer: OrderRow;
+  seller: OrderRow;
+  sellerFee: bigint;
+  notional: bigint;
+  /** The trade row, less its time. */
+  trade: Omit<TradeRow, 'ts'>;
+} {
+  const asset = variant.asset;
   const [buyer, seller] = fill.takerSide === 'buy' ? [taker, maker] : [maker, taker];
   const notional = fill.price * fill.quantity;
   // The paying order's own terms: a buy order's escrow was sized on them, so it always covers the fee.
@@ -124,7 +133,20 @@ export function applyFill(
   }
   buyer.feePaid += buyerFee;
   seller.feePaid += sellerFee;
-  return { legs, buyer, seller, buyerFee, sellerFee, notional };
+  const trade = {
+    id: uuidv7(),
+    variantId: variant.id,
+    makerOrderId: maker.id,
+    takerOrderId: taker.id,
+    makerOwnerId: maker.ownerId,
+    takerOwnerId: taker.ownerId,
+    takerSide: fill.takerSide,
+    price: fill.price,
+    quantity: fill.quantity,
+    buyerFee,
+    sellerFee,
+  };
+  return { legs, buyer, seller, sellerFee, notional, trade };
 }
 
 /** The trade's public message and each party's fill message. */
@@ -206,30 +228,11 @@ export async function settleFill(
   const maker = orders.get(fill.makerOrderId);
   const taker = orders.get(fill.takerOrderId);
   if (!maker || !taker) throw new Error('fill names an order that was not loaded');
-  const tradeId = uuidv7();
-  const { legs, buyer, seller, buyerFee, sellerFee, notional } = applyFill(
-    fill,
-    taker,
-    maker,
-    variant.asset,
-    fees,
-    systemShard('fees', variant.id),
-  );
+  const applied = applyFill(fill, taker, maker, variant, fees, systemShard('fees', variant.id));
+  const { legs, buyer, seller, sellerFee, notional } = applied;
+  const tradeId = applied.trade.id;
   await transfer(tx, { kind: 'market.fill', reference: tradeId, legs });
-  const trade = await repo.insertTrade(tx, {
-    id: tradeId,
-    variantId: variant.id,
-    makerOrderId: maker.id,
-    takerOrderId: taker.id,
-    makerOwnerId: maker.ownerId,
-    takerOwnerId: taker.ownerId,
-    takerSide: fill.takerSide,
-    price: fill.price,
-    quantity: fill.quantity,
-    buyerFee,
-    sellerFee,
-    ts: at,
-  });
+  const trade = await repo.insertTrade(tx, { ...applied.trade, ts: at });
   // History replayed as demo data is long past: nothing to screen or hold.
   if (!replay.replay)
     await screenFill(tx, {
