@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/tx.ts';
 import { marketCandles, marketOrders, marketTrades } from './tables.ts';
 
@@ -343,4 +343,46 @@ export async function hasOrdersBeyond(
     )
     .limit(1);
   return row !== undefined;
+}
+
+/** Stored candles of several variants over [from, to), each variant's ascending. */
+export function candlesOfMany(
+  db: Db,
+  variantIds: readonly string[],
+  interval: string,
+  from: Date,
+  to: Date,
+): Promise<CandleRow[]> {
+  if (variantIds.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(marketCandles)
+    .where(
+      and(
+        inArray(marketCandles.variantId, [...variantIds]),
+        eq(marketCandles.interval, interval),
+        gte(marketCandles.bucketStart, from),
+        lt(marketCandles.bucketStart, to),
+      ),
+    )
+    .orderBy(marketCandles.variantId, marketCandles.bucketStart);
+}
+
+/** Orders by id (any owner, any status). */
+export function ordersAmong(db: Db, ids: readonly string[]): Promise<OrderRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(marketOrders)
+    .where(inArray(marketOrders.id, [...ids]));
+}
+
+/** Executions that filled any of the given orders, oldest first. */
+export function tradesOfOrders(db: Db, orderIds: readonly string[]): Promise<TradeRow[]> {
+  if (orderIds.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(marketTrades)
+    .where(or(inArray(marketTrades.makerOrderId, [...orderIds]), inArray(marketTrades.takerOrderId, [...orderIds])))
+    .orderBy(marketTrades.ts, marketTrades.id);
 }
