@@ -70,6 +70,16 @@ const ConfigSchema = Type.Object({
   TRADES_EXPIRY_SWEEP_SECONDS: Type.Integer({ default: 60, minimum: 1 }),
   // Exchange: how often orders past their expiry are cancelled and their escrow returned.
   MARKET_EXPIRY_SWEEP_SECONDS: Type.Integer({ default: 30, minimum: 1 }),
+  // Trading bots: how many one user may have, how often the scheduler looks for due bots, how many
+  // it runs at once per worker, a strategy call's CPU and memory budget, how many failures in a row
+  // pause a bot, how long the execution log is kept.
+  BOTS_MAX_PER_USER: Type.Integer({ default: 20, minimum: 1, maximum: 1000 }),
+  BOTS_SCHEDULER_POLL_MS: Type.Integer({ default: 1000, minimum: 50 }),
+  BOTS_CONCURRENCY: Type.Integer({ default: 8, minimum: 1, maximum: 256 }),
+  BOTS_CPU_MS_PER_CALL: Type.Integer({ default: 50, minimum: 5, maximum: 10_000 }),
+  BOTS_MEMORY_MB: Type.Integer({ default: 32, minimum: 16, maximum: 512 }),
+  BOTS_MAX_FAILURES: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
+  BOTS_RUN_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 1 }),
   // Market data: public reads per client address per RATE_LIMIT_WINDOW_MS, and how long a cached read may live.
   MARKET_DATA_RATE_LIMIT_MAX: Type.Integer({ default: 600, minimum: 1 }),
   MARKET_DATA_CACHE_TTL_MS: Type.Integer({ default: 3000, minimum: 100, maximum: 60_000 }),

@@ -1,4 +1,5 @@
 import type { ModuleDefinition } from '../platform/module.ts';
+import { botsModule } from './bots/index.ts';
 import { cardsModule } from './cards/index.ts';
 import { fraudModule } from './fraud/index.ts';
 import { identityModule } from './identity/index.ts';
@@ -18,4 +19,5 @@ export const modules: readonly ModuleDefinition[] = [
   marketModule,
   fraudModule,
   marketplaceModule,
+  botsModule,
 ];

@@ -38,6 +38,11 @@ export interface ModuleDefinition {
   name: string;
   /** Registers event handlers, jobs, channel policies and principal checks; runs once at start. */
   setup?(ctx: PlatformContext): void | Promise<void>;
+  /**
+   * Starts the module's long-running work (poll loops) in processes that run workers; returns how
+   * to stop it, which shutdown awaits before connections close.
+   */
+  work?(ctx: PlatformContext): () => Promise<void>;
   routes?: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }>;
   seeds?: Seeder[];
 }

@@ -110,6 +110,10 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     });
     if (works) dispatcher.start();
     cleanup.unshift(() => dispatcher.stop());
+    for (const mod of opts.modules) {
+      const stop = works ? mod.work?.(ctx) : undefined;
+      if (stop) cleanup.unshift(stop);
+    }
 
     const app = opts.role === 'worker' ? undefined : await buildApp({ ctx, modules: opts.modules, runsJobs: works });
     if (app) cleanup.unshift(() => app.close());

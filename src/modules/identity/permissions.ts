@@ -29,6 +29,8 @@ export const PERMISSIONS = {
   'fraud.review': ['moderator', 'admin'],
   /** Resolve fraud flags (a dismissal releases held items at once). */
   'fraud.resolve': ['admin'],
+  /** Pause any user's trading bot. */
+  'bots.operate': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

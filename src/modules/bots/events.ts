@@ -1,0 +1,28 @@
+import type { NewEvent } from '../../platform/events/index.ts';
+import type { BotRow } from './tables.ts';
+
+export const BOTS_EVENTS = {
+  /** A message for the bot's owner: runs, orders, fills, status and backtest progress. */
+  publish: 'bots.publish',
+} as const;
+
+export interface BotMessagePayload {
+  userId: string;
+  message: Record<string, unknown>;
+}
+
+/**
+ * A realtime message about a bot, sent through the outbox (a rolled-back run publishes nothing) to
+ * the owner's private `user.<id>` channel, tagged `topic: bots.<bot id>`.
+ */
+export function botChannelMessage(bot: Pick<BotRow, 'id' | 'ownerId'>, message: Record<string, unknown>): NewEvent {
+  return {
+    type: BOTS_EVENTS.publish,
+    aggregateType: 'bot',
+    aggregateId: bot.id,
+    payload: {
+      userId: bot.ownerId,
+      message: { topic: `bots.${bot.id}`, botId: bot.id, ...message },
+    } satisfies BotMessagePayload,
+  };
+}

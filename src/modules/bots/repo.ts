@@ -1,0 +1,306 @@
+import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, notInArray, or, sql } from 'drizzle-orm';
+import type { Db } from '../../platform/db/tx.ts';
+import {
+  botBacktests,
+  botEquity,
+  botFills,
+  botOrders,
+  botRuns,
+  botStrategies,
+  botStrategyVersions,
+  bots,
+  type BacktestRow,
+  type BotFillRow,
+  type BotOrderRow,
+  type BotRow,
+  type RunRow,
+  type StrategyRow,
+  type StrategyVersionRow,
+} from './tables.ts';
+
+/* Every query of the bots module. */
+
+const before = <T extends typeof bots.id | typeof botStrategies.id>(col: T, id: string | undefined) =>
+  id ? lt(col, id) : undefined;
+
+// --- strategies ---
+
+export async function insertStrategy(
+  db: Db,
+  row: typeof botStrategies.$inferInsert,
+  content: { document: unknown; source: string | null },
+): Promise<StrategyRow> {
+  const [created] = await db.insert(botStrategies).values(row).returning();
+  await db.insert(botStrategyVersions).values({ strategyId: row.id, version: 1, ...content });
+  return created as StrategyRow;
+}
+
+/** Adds the next version; the strategy row's update serialises concurrent edits. */
+export async function addStrategyVersion(
+  db: Db,
+  id: string,
+  content: { document: unknown; source: string | null },
+): Promise<StrategyRow | null> {
+  const [row] = await db
+    .update(botStrategies)
+    .set({ latestVersion: sql`${botStrategies.latestVersion} + 1`, updatedAt: new Date() })
+    .where(eq(botStrategies.id, id))
+    .returning();
+  if (!row) return null;
+  await db.insert(botStrategyVersions).values({ strategyId: id, version: row.latestVersion, ...content });
+  return row;
+}
+
+export async function findStrategy(db: Db, id: string): Promise<StrategyRow | null> {
+  const [row] = await db.select().from(botStrategies).where(eq(botStrategies.id, id));
+  return row ?? null;
+}
+
+export async function strategyVersion(db: Db, id: string, version: number): Promise<StrategyVersionRow | null> {
+  const [row] = await db
+    .select()
+    .from(botStrategyVersions)
+    .where(and(eq(botStrategyVersions.strategyId, id), eq(botStrategyVersions.version, version)));
+  return row ?? null;
+}
+
+export function strategiesOf(db: Db, ownerId: string, limit: number, beforeId?: string): Promise<StrategyRow[]> {
+  return db
+    .select()
+    .from(botStrategies)
+    .where(and(eq(botStrategies.ownerId, ownerId), before(botStrategies.id, beforeId)))
+    .orderBy(desc(botStrategies.id))
+    .limit(limit);
+}
+
+// --- bots ---
+
+export async function insertBot(db: Db, row: typeof bots.$inferInsert): Promise<BotRow> {
+  const [created] = await db.insert(bots).values(row).returning();
+  return created as BotRow;
+}
+
+export async function countBots(db: Db, ownerId: string): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(bots)
+    .where(eq(bots.ownerId, ownerId));
+  return row?.n ?? 0;
+}
+
+export async function findBot(db: Db, id: string, lock = false): Promise<BotRow | null> {
+  const query = db.select().from(bots).where(eq(bots.id, id));
+  const [row] = lock ? await query.for('update') : await query;
+  return row ?? null;
+}
+
+export function botsOf(db: Db, ownerId: string, limit: number, beforeId?: string): Promise<BotRow[]> {
+  return db
+    .select()
+    .from(bots)
+    .where(and(eq(bots.ownerId, ownerId), before(bots.id, beforeId)))
+    .orderBy(desc(bots.id))
+    .limit(limit);
+}
+
+export async function updateBot(db: Db, id: string, patch: Partial<typeof bots.$inferInsert>): Promise<BotRow> {
+  const [row] = await db
+    .update(bots)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(eq(bots.id, id))
+    .returning();
+  return row as BotRow;
+}
+
+export async function deleteBot(db: Db, id: string): Promise<void> {
+  await db.delete(bots).where(eq(bots.id, id));
+}
+
+/**
+ * Claims up to `limit` running bots whose tick is due and whose lease has lapsed, oldest due
+ * first, skipping rows another worker is claiming: each due bot goes to exactly one worker.
+ */
+export async function claimDueBots(db: Db, now: Date, limit: number, leaseUntil: Date): Promise<BotRow[]> {
+  const due = db
+    .select({ id: bots.id })
+    .from(bots)
+    .where(
+      and(eq(bots.status, 'running'), lte(bots.nextRunAt, now), or(isNull(bots.leaseUntil), lt(bots.leaseUntil, now))),
+    )
+    .orderBy(asc(bots.nextRunAt))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  return db.update(bots).set({ leaseUntil: leaseUntil }).where(inArray(bots.id, due)).returning();
+}
+
+// --- runs ---
+
+/** Records a tick's run; null when that tick already has one (it ran elsewhere). */
+export async function insertRun(db: Db, row: typeof botRuns.$inferInsert): Promise<string | null> {
+  const [created] = await db.insert(botRuns).values(row).onConflictDoNothing().returning({ id: botRuns.id });
+  return created?.id ?? null;
+}
+
+export function runsOf(
+  db: Db,
+  botId: string,
+  limit: number,
+  beforeId?: string,
+  status?: RunRow['status'],
+): Promise<RunRow[]> {
+  return db
+    .select()
+    .from(botRuns)
+    .where(
+      and(
+        eq(botRuns.botId, botId),
+        beforeId ? lt(botRuns.id, beforeId) : undefined,
+        status ? eq(botRuns.status, status) : undefined,
+      ),
+    )
+    .orderBy(desc(botRuns.id))
+    .limit(limit);
+}
+
+export async function pruneRuns(db: Db, olderThan: Date): Promise<number> {
+  const rows = await db.delete(botRuns).where(lt(botRuns.finishedAt, olderThan)).returning({ id: botRuns.id });
+  return rows.length;
+}
+
+/** Stop-loss exits in the bot's recent runs (for the stop-loss guard). */
+export async function recentStopOuts(db: Db, botId: string, since: Date): Promise<number> {
+  const [row] = await db
+    .execute<{ n: number }>(
+      sql`
+    SELECT count(*)::int AS n
+    FROM ${botRuns}, jsonb_array_elements(${botRuns.decisions}) AS d
+    WHERE ${botRuns.botId} = ${botId} AND ${botRuns.tick} >= ${since} AND d->>'reason' = 'stop-loss'`,
+    )
+    .then((r) => r.rows);
+  return Number(row?.n ?? 0);
+}
+
+// --- orders and fills ---
+
+export async function insertOrders(db: Db, rows: (typeof botOrders.$inferInsert)[]): Promise<void> {
+  if (rows.length > 0) await db.insert(botOrders).values(rows);
+}
+
+export async function setOrderProgress(
+  db: Db,
+  id: string,
+  progress: { filled: bigint; status: BotOrderRow['status'] },
+): Promise<void> {
+  await db
+    .update(botOrders)
+    .set({ ...progress, updatedAt: new Date() })
+    .where(eq(botOrders.id, id));
+}
+
+export function openOrdersOf(db: Db, botId: string): Promise<BotOrderRow[]> {
+  return db
+    .select()
+    .from(botOrders)
+    .where(and(eq(botOrders.botId, botId), eq(botOrders.status, 'open')))
+    .orderBy(asc(botOrders.id));
+}
+
+export function ordersOf(db: Db, botId: string, limit: number, beforeId?: string): Promise<BotOrderRow[]> {
+  return db
+    .select()
+    .from(botOrders)
+    .where(and(eq(botOrders.botId, botId), beforeId ? lt(botOrders.id, beforeId) : undefined))
+    .orderBy(desc(botOrders.id))
+    .limit(limit);
+}
+
+export async function insertFills(db: Db, rows: (typeof botFills.$inferInsert)[]): Promise<void> {
+  if (rows.length > 0) await db.insert(botFills).values(rows);
+}
+
+export function fillsOf(db: Db, botId: string): Promise<BotFillRow[]> {
+  return db.select().from(botFills).where(eq(botFills.botId, botId)).orderBy(asc(botFills.at), asc(botFills.id));
+}
+
+export async function insertEquity(db: Db, row: typeof botEquity.$inferInsert): Promise<void> {
+  await db.insert(botEquity).values(row).onConflictDoNothing();
+}
+
+export function equityOf(db: Db, botId: string) {
+  return db.select().from(botEquity).where(eq(botEquity.botId, botId)).orderBy(asc(botEquity.at));
+}
+
+// --- backtests ---
+
+export async function insertBacktest(db: Db, row: typeof botBacktests.$inferInsert): Promise<BacktestRow> {
+  const [created] = await db.insert(botBacktests).values(row).returning();
+  return created as BacktestRow;
+}
+
+export async function findBacktest(db: Db, id: string): Promise<BacktestRow | null> {
+  const [row] = await db.select().from(botBacktests).where(eq(botBacktests.id, id));
+  return row ?? null;
+}
+
+export function backtestsOf(db: Db, ownerId: string, limit: number, beforeId?: string): Promise<BacktestRow[]> {
+  return db
+    .select()
+    .from(botBacktests)
+    .where(and(eq(botBacktests.ownerId, ownerId), beforeId ? lt(botBacktests.id, beforeId) : undefined))
+    .orderBy(desc(botBacktests.id))
+    .limit(limit);
+}
+
+/** Moves a backtest on only from the statuses given; null when it was not in one of them. */
+export async function moveBacktest(
+  db: Db,
+  id: string,
+  from: readonly BacktestRow['status'][],
+  patch: Partial<typeof botBacktests.$inferInsert>,
+): Promise<BacktestRow | null> {
+  const [row] = await db
+    .update(botBacktests)
+    .set(patch)
+    .where(and(eq(botBacktests.id, id), inArray(botBacktests.status, [...from])))
+    .returning();
+  return row ?? null;
+}
+
+/** Orders (placed or refused) a bot created since `since`, for its orders-per-hour budget. */
+export async function ordersSince(db: Db, botId: string, since: Date): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(botOrders)
+    .where(and(eq(botOrders.botId, botId), gte(botOrders.createdAt, since)));
+  return row?.n ?? 0;
+}
+
+/** Adds a simulated fill to a paper order. */
+export async function addOrderFill(db: Db, id: string, quantity: bigint, status: 'open' | 'filled'): Promise<void> {
+  await db
+    .update(botOrders)
+    .set({ filled: sql`${botOrders.filled} + ${quantity}`, status, updatedAt: new Date() })
+    .where(eq(botOrders.id, id));
+}
+
+/** Paper orders the simulated account no longer holds open (filled or dropped) are closed. */
+export async function closeMissingOrders(db: Db, botId: string, stillOpen: readonly string[]): Promise<void> {
+  await db
+    .update(botOrders)
+    .set({
+      status: sql`CASE WHEN ${botOrders.filled} >= ${botOrders.quantity} THEN 'filled' ELSE 'cancelled' END`,
+      updatedAt: new Date(),
+    })
+    .where(
+      and(
+        eq(botOrders.botId, botId),
+        eq(botOrders.status, 'open'),
+        stillOpen.length > 0 ? notInArray(botOrders.id, [...stillOpen]) : undefined,
+      ),
+    );
+}
+
+/** Every open order of a bot is closed (stop). */
+export async function cancelOpenOrders(db: Db, botId: string): Promise<void> {
+  await closeMissingOrders(db, botId, []);
+}

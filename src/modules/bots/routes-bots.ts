@@ -1,0 +1,182 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { BotsRouteDeps } from './routes.ts';
+import * as botsService from './bot-service.ts';
+import { guard, principalOf } from './ports.ts';
+import {
+  Bot,
+  BotBody,
+  BotOrderPage,
+  BotPage,
+  BotPatch,
+  IdParams,
+  PageQuery,
+  Performance,
+  RunPage,
+  RunsQuery,
+} from './schemas.ts';
+
+const security = [{ bearerAuth: [] }];
+const tags = ['bots'];
+
+const BotActionParams = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    action: Type.Union([Type.Literal('start'), Type.Literal('pause'), Type.Literal('stop')]),
+  },
+  { additionalProperties: false },
+);
+
+/** `/api/bots`: your trading bots, their execution log, orders and performance. */
+export const botRoutes: FastifyPluginAsyncTypebox<BotsRouteDeps> = async (app, { ctx }) => {
+  const { db, config } = ctx;
+  const actor = (request: Parameters<typeof principalOf>[0]) => ({ userId: principalOf(request).userId });
+  app.get(
+    '/api/bots',
+    {
+      ...guard('user'),
+      schema: {
+        tags,
+        security,
+        summary: 'Your bots, newest first',
+        querystring: PageQuery,
+        response: { 200: BotPage },
+      },
+    },
+    async (request) => botsService.listBots(db, principalOf(request).userId, request.query),
+  );
+  app.post(
+    '/api/bots',
+    {
+      ...guard('verified'),
+      schema: {
+        tags,
+        security,
+        summary: 'Create a bot (stopped)',
+        description: `Paper bots trade a simulated account of \`allocation\` coins; live bots trade on the exchange once started. At most ${config.BOTS_MAX_PER_USER} bots per user.`,
+        body: BotBody,
+        response: { 201: Bot },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(await botsService.createBot(db, principalOf(request).userId, request.body, config.BOTS_MAX_PER_USER)),
+  );
+  app.get(
+    '/api/bots/:id',
+    { ...guard('user'), schema: { tags, security, summary: 'A bot', params: IdParams, response: { 200: Bot } } },
+    async (request) => botsService.getBot(db, actor(request), request.params.id.toLowerCase()),
+  );
+  app.patch(
+    '/api/bots/:id',
+    {
+      ...guard('verified'),
+      schema: {
+        tags,
+        security,
+        summary: 'Change a bot',
+        description:
+          'Name and protections any time; strategy version, cards and interval while not running; allocation while stopped.',
+        params: IdParams,
+        body: BotPatch,
+        response: { 200: Bot },
+      },
+    },
+    async (request) => botsService.updateBot(db, actor(request), request.params.id.toLowerCase(), request.body),
+  );
+  app.delete(
+    '/api/bots/:id',
+    {
+      ...guard('verified'),
+      schema: { tags, security, summary: 'Delete a stopped bot', params: IdParams, response: { 204: Type.Null() } },
+    },
+    async (request, reply) => {
+      await botsService.deleteBot(db, actor(request), request.params.id.toLowerCase());
+      return reply.code(204).send(null);
+    },
+  );
+  app.post(
+    '/api/bots/:id/:action',
+    {
+      ...guard('verified'),
+      schema: {
+        tags,
+        security,
+        summary: 'Start, pause or stop a bot',
+        description:
+          '`start`: a stopped live bot is funded with its allocation from your wallet (409 `insufficient_funds` if short); ' +
+          'a paused bot resumes. `pause`: no more runs, open orders stay. `stop`: open orders are cancelled and ' +
+          'everything the bot holds returns to your wallet.',
+        params: BotActionParams,
+        response: { 200: Bot },
+      },
+    },
+    async (request) => {
+      const id = request.params.id.toLowerCase();
+      if (request.params.action === 'start') return botsService.startBot(db, actor(request), id);
+      if (request.params.action === 'pause') return botsService.pauseBot(db, actor(request), id, 'paused by the owner');
+      return botsService.stopBot(db, actor(request), id);
+    },
+  );
+  app.get(
+    '/api/bots/:id/runs',
+    {
+      ...guard('user'),
+      schema: {
+        tags,
+        security,
+        summary: 'The execution log, newest first',
+        params: IdParams,
+        querystring: RunsQuery,
+        response: { 200: RunPage },
+      },
+    },
+    async (request) => botsService.listRuns(db, actor(request), request.params.id.toLowerCase(), request.query),
+  );
+  app.get(
+    '/api/bots/:id/orders',
+    {
+      ...guard('user'),
+      schema: {
+        tags,
+        security,
+        summary: 'Orders the bot placed, newest first',
+        params: IdParams,
+        querystring: PageQuery,
+        response: { 200: BotOrderPage },
+      },
+    },
+    async (request) => botsService.listBotOrders(db, actor(request), request.params.id.toLowerCase(), request.query),
+  );
+  app.get(
+    '/api/bots/:id/performance',
+    {
+      ...guard('user'),
+      schema: {
+        tags,
+        security,
+        summary: 'Equity curve, round trips and metrics',
+        description:
+          'Metrics over too few trades or too short a period say `insufficient` and why instead of a number.',
+        params: IdParams,
+        response: { 200: Performance },
+      },
+    },
+    async (request) => botsService.botPerformance(db, actor(request), request.params.id.toLowerCase()),
+  );
+  app.post(
+    '/api/admin/bots/:id/pause',
+    {
+      ...guard({ permission: 'bots.operate' }),
+      schema: { tags: ['admin'], security, summary: 'Pause any bot', params: IdParams, response: { 200: Bot } },
+    },
+    async (request) =>
+      botsService.pauseBot(
+        db,
+        { userId: principalOf(request).userId, any: true },
+        request.params.id.toLowerCase(),
+        'paused by an admin',
+      ),
+  );
+};
