@@ -19,13 +19,19 @@ import {
 const security = [{ bearerAuth: [] }];
 const tags = ['bots'];
 
-const BotActionParams = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    action: Type.Union([Type.Literal('start'), Type.Literal('pause'), Type.Literal('stop')]),
+const ACTIONS = {
+  start: {
+    summary: 'Start or resume a bot',
+    description:
+      'A stopped live bot is funded with its allocation from your wallet (409 `insufficient_funds` if short, ' +
+      'nothing moves); a paused bot resumes. It first runs at the next candle close.',
   },
-  { additionalProperties: false },
-);
+  pause: { summary: 'Pause a bot', description: 'No more runs; a live bot’s open orders stay on the book.' },
+  stop: {
+    summary: 'Stop a bot',
+    description: 'Open orders are cancelled, then everything the bot holds returns to your wallet.',
+  },
+} as const;
 
 /** `/api/bots`: your trading bots, their execution log, orders and performance. */
 export const botRoutes: FastifyPluginAsyncTypebox<BotsRouteDeps> = async (app, { ctx }) => {
@@ -96,29 +102,21 @@ export const botRoutes: FastifyPluginAsyncTypebox<BotsRouteDeps> = async (app, {
       return reply.code(204).send(null);
     },
   );
-  app.post(
-    '/api/bots/:id/:action',
-    {
-      ...guard('verified'),
-      schema: {
-        tags,
-        security,
-        summary: 'Start, pause or stop a bot',
-        description:
-          '`start`: a stopped live bot is funded with its allocation from your wallet (409 `insufficient_funds` if short); ' +
-          'a paused bot resumes. `pause`: no more runs, open orders stay. `stop`: open orders are cancelled and ' +
-          'everything the bot holds returns to your wallet.',
-        params: BotActionParams,
-        response: { 200: Bot },
+  for (const action of ['start', 'pause', 'stop'] as const) {
+    app.post(
+      `/api/bots/:id/${action}`,
+      {
+        ...guard('verified'),
+        schema: { tags, security, ...ACTIONS[action], params: IdParams, response: { 200: Bot } },
       },
-    },
-    async (request) => {
-      const id = request.params.id.toLowerCase();
-      if (request.params.action === 'start') return botsService.startBot(db, actor(request), id);
-      if (request.params.action === 'pause') return botsService.pauseBot(db, actor(request), id, 'paused by the owner');
-      return botsService.stopBot(db, actor(request), id);
-    },
-  );
+      async (request) => {
+        const id = request.params.id.toLowerCase();
+        if (action === 'start') return botsService.startBot(db, actor(request), id);
+        if (action === 'pause') return botsService.pauseBot(db, actor(request), id, 'paused by the owner');
+        return botsService.stopBot(db, actor(request), id);
+      },
+    );
+  }
   app.get(
     '/api/bots/:id/runs',
     {
