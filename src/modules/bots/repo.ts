@@ -174,7 +174,7 @@ export async function recentStopOuts(db: Db, botId: string, since: Date): Promis
       sql`
     SELECT count(*)::int AS n
     FROM ${botRuns}, jsonb_array_elements(${botRuns.decisions}) AS d
-    WHERE ${botRuns.botId} = ${botId} AND ${botRuns.tick} >= ${since} AND d->>'reason' = 'stop-loss'`,
+    WHERE ${botRuns.botId} = ${botId} AND ${botRuns.tick} >= ${since} AND d->'intent'->>'reason' LIKE 'stop-loss%'`,
     )
     .then((r) => r.rows);
   return Number(row?.n ?? 0);

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uuidv7 } from 'uuidv7';
 import type { TestApp } from '../../../test/helpers/app.ts';
 import { json } from '../../../test/helpers/http.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
@@ -168,5 +169,25 @@ describe('bot runner', () => {
     expect(page.items).toHaveLength(5);
     expect(page.items.every((r) => r.status === 'ok' && r.inputsDigest.length === 32)).toBe(true);
     expect(page.nextCursor).not.toBeNull();
+  });
+
+  it('counts the stop-loss exits a run logged, for the stop-loss guard', async () => {
+    const id = await paperBot(alice, { kind: 'rules', document: smaDocument }, start + 210 * HOUR);
+    const at = new Date(start + 211 * HOUR);
+    const exit = { action: 'sell', variantId: card, type: 'market', quantity: 1, reason: 'stop-loss 10%' };
+    await repo.insertRun(db(), {
+      id: uuidv7(),
+      botId: id,
+      tick: at,
+      scheduledAt: at,
+      startedAt: at,
+      finishedAt: at,
+      status: 'ok',
+      decisions: [{ intent: exit, orderId: uuidv7() }, { intent: { ...exit, reason: 'sma cross down' } }],
+      durationMs: 1,
+      cpuMs: 0,
+    });
+    expect(await repo.recentStopOuts(db(), id, new Date(start + 200 * HOUR))).toBe(1);
+    expect(await repo.recentStopOuts(db(), id, new Date(start + 212 * HOUR))).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import type { Static } from 'typebox';
 import type { BacktestStored } from './backtest-service.ts';
+import type { ClosedTrade } from './simulator.ts';
 import type { Backtest, Bot, BotOrder, BotSettings, Run, Strategy } from './schemas.ts';
 import type { BacktestRow, BotOrderRow, BotRow, RunRow, StrategyRow } from './tables.ts';
 
@@ -112,13 +113,8 @@ export function backtestView(row: BacktestRow): Static<typeof Backtest> {
 
 /** Turns ms timestamps of points and trades into ISO strings for replies. */
 export const pointView = (p: { t: number; equity: number }) => ({ t: new Date(p.t).toISOString(), equity: p.equity });
-export const tradeView = (t: {
-  variantId: string;
-  entryAt: number;
-  exitAt: number;
-  quantity: number;
-  entryPrice: number;
-  exitPrice: number;
-  fees: number;
-  pnl: number;
-}) => ({ ...t, entryAt: new Date(t.entryAt).toISOString(), exitAt: new Date(t.exitAt).toISOString() });
+export const tradeView = (t: ClosedTrade) => ({
+  ...t,
+  entryAt: new Date(t.entryAt).toISOString(),
+  exitAt: new Date(t.exitAt).toISOString(),
+});
