@@ -1,5 +1,6 @@
 import { uuidv7 } from 'uuidv7';
-import type { Db } from '../../platform/db/tx.ts';
+import { withTransaction, type Db } from '../../platform/db/tx.ts';
+import { recordEvents } from '../../platform/events/index.ts';
 import { decodeIdCursor, pageById } from '../../platform/http/cursor.ts';
 import { ValidationError } from '../../platform/http/errors.ts';
 import {
@@ -10,6 +11,7 @@ import {
   type BacktestSettings,
 } from './backtest.ts';
 import { BacktestFinishedError, BacktestNotFoundError } from './errors.ts';
+import { backtestChannelMessage } from './events.ts';
 import { checkCards, feeTerms } from './market-view.ts';
 import { loadMarketSettings, recordedCandles } from './ports.ts';
 import * as repo from './repo.ts';
@@ -90,14 +92,34 @@ export async function listBacktests(db: Db, ownerId: string, q: PageQuery) {
 /** Cancels a queued or running backtest; a finished one is 409. */
 export async function cancelBacktest(db: Db, ownerId: string, id: string) {
   const found = await ownBacktest(db, ownerId, id);
-  const row = await repo.moveBacktest(db, id, ['queued', 'running'], { status: 'cancelled', finishedAt: new Date() });
+  const row = await moveAndTell(db, id, ['queued', 'running'], { status: 'cancelled', finishedAt: new Date() });
   if (!row) throw new BacktestFinishedError(found.status);
   return backtestView(row);
 }
 
 /** Runs a queued backtest to the end (the job handler). Returns its final status. */
+/**
+ * Moves a backtest from one of `from` to its next state and tells its owner (progress and final
+ * status reach the owner's realtime channel) in the same transaction; null if it was not in `from`.
+ */
+async function moveAndTell(
+  db: Db,
+  id: string,
+  from: BacktestRow['status'][],
+  patch: Parameters<typeof repo.moveBacktest>[3],
+): Promise<BacktestRow | null> {
+  return withTransaction(db, async (tx) => {
+    const row = await repo.moveBacktest(tx, id, from, patch);
+    if (row) {
+      const extra = row.status === 'done' ? { resultHash: row.resultHash } : row.error ? { error: row.error } : {};
+      await recordEvents(tx, [backtestChannelMessage(row, extra)]);
+    }
+    return row;
+  });
+}
+
 export async function executeBacktest(db: Db, sandbox: Sandbox, id: string): Promise<BacktestRow['status'] | null> {
-  const row = await repo.moveBacktest(db, id, ['queued'], { status: 'running', startedAt: new Date() });
+  const row = await moveAndTell(db, id, ['queued'], { status: 'running', startedAt: new Date() });
   if (!row) return null;
   const strategy = await loadStrategy(
     sandbox,
@@ -109,11 +131,11 @@ export async function executeBacktest(db: Db, sandbox: Sandbox, id: string): Pro
     const series = await recordedCandles(db, row.variantIds, row.interval, row.from, row.to);
     const result = await runBacktest(strategy, series, row.interval as BotInterval, settings, {
       onProgress: async (share) => {
-        const moved = await repo.moveBacktest(db, id, ['running'], { progress: share });
+        const moved = await moveAndTell(db, id, ['running'], { progress: share });
         return moved === null;
       },
     });
-    const done = await repo.moveBacktest(db, id, ['running'], {
+    const done = await moveAndTell(db, id, ['running'], {
       status: 'done',
       progress: 1,
       result: storedResult(result),
@@ -124,7 +146,7 @@ export async function executeBacktest(db: Db, sandbox: Sandbox, id: string): Pro
   } catch (err) {
     if (err instanceof BacktestCancelledError) return 'cancelled';
     const message = err instanceof Error ? err.message : String(err);
-    await repo.moveBacktest(db, id, ['running'], {
+    await moveAndTell(db, id, ['running'], {
       status: 'failed',
       error: message.slice(0, 2000),
       finishedAt: new Date(),

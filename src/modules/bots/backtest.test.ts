@@ -20,6 +20,9 @@ describe('backtest engine', () => {
     const first = await runBacktest(smaCross(5, 20), series, '1h', settings);
     const second = await runBacktest(smaCross(5, 20), series, '1h', settings);
     expect(first.fills).toBeGreaterThan(0);
+    const exposure = first.metrics.exposure as { value: number };
+    expect(exposure.value).toBeGreaterThan(0);
+    expect(exposure.value).toBeLessThanOrEqual(1);
     expect(resultHash(second)).toBe(resultHash(first));
     const script = fileURLToPath(new URL('./testing/hash-backtest.ts', import.meta.url));
     const other = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' }).trim();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { performanceReport, type PerformanceReport } from './metrics.ts';
+import { performanceReport, timeInPosition, type PerformanceReport } from './metrics.ts';
 import { Simulator, emptyState, type ClosedTrade, type SimSettings, type SimState } from './simulator.ts';
 import {
   DEFAULT_LOOKBACK,
@@ -28,6 +28,8 @@ export interface BacktestSettings extends SimSettings {
    * replay of a bot started at some moment uses it to begin where the bot began.
    */
   decideFrom?: number;
+  /** When given, the strategy decides only at these ticks (a replay of a bot that skipped some). */
+  decideAt?: ReadonlySet<number>;
 }
 
 export interface EquityPoint {
@@ -53,6 +55,8 @@ export interface BacktestResult {
 export interface BacktestHooks {
   /** Called every few hundred ticks with the share done; returning true cancels the run. */
   onProgress?: (share: number) => boolean | Promise<boolean>;
+  /** Called after each decision with what the simulated account made of its intents. */
+  onDecision?: (time: number, outcomes: ReturnType<typeof applyIntents>['outcomes']) => void;
 }
 
 export class BacktestCancelledError extends Error {
@@ -62,8 +66,8 @@ export class BacktestCancelledError extends Error {
 }
 
 /** Candle close times across all cards, in order. */
-function timeline(series: Record<string, Candle[]>, intervalMs: number): number[] {
-  const closes = new Set<number>();
+function timeline(series: Record<string, Candle[]>, intervalMs: number, extra?: ReadonlySet<number>): number[] {
+  const closes = new Set<number>(extra);
   for (const candles of Object.values(series)) for (const c of candles) closes.add(c.start + intervalMs);
   return [...closes].sort((a, b) => a - b);
 }
@@ -138,9 +142,10 @@ export async function runBacktest(
   const cursor: Record<string, number> = Object.fromEntries(cards.map((v) => [v, 0]));
   const lastClose: Record<string, number> = {};
   const firstClose: Record<string, number> = {};
-  const closes = timeline(series, ms);
+  const closes = timeline(series, ms, settings.decideAt);
   const equity: EquityPoint[] = [];
   const benchmark: EquityPoint[] = [];
+  const positions: { t: number; held: boolean }[] = [];
   let state: Record<string, unknown> = {};
   let seq = 0;
   let orders = 0;
@@ -163,14 +168,16 @@ export async function runBacktest(
       cursor[v] = k;
       if (k > 0) windows[v] = candles.slice(Math.max(0, k - lookback), k);
     }
-    if (time >= (settings.decideFrom ?? -Infinity)) {
+    if (time >= (settings.decideFrom ?? -Infinity) && (!settings.decideAt || settings.decideAt.has(time))) {
       const output: StrategyOutput = await strategy.decide(strategyInput(sim, windows, time, interval, state));
       state = output.state ?? state;
       const applied = applyIntents(sim, output.intents, time, lastClose, () => `o${++seq}`);
       orders += applied.placed;
       rejected += applied.rejected;
+      hooks.onDecision?.(time, applied.outcomes);
     }
     equity.push({ t: time, equity: sim.equity(lastClose) });
+    positions.push({ t: time, held: Object.keys(sim.state.holdings).length > 0 });
     benchmark.push({ t: time, equity: buyAndHold(settings.initialCash, firstClose, lastClose) });
     if (hooks.onProgress && i % 500 === 499 && (await hooks.onProgress((i + 1) / closes.length))) {
       throw new BacktestCancelledError();
@@ -181,6 +188,7 @@ export async function runBacktest(
     trades: sim.closed,
     fees: sim.state.feesPaid,
     benchmark: benchmark.map((p) => ({ t: p.t, price: p.equity })),
+    exposureMs: timeInPosition(positions),
   });
   return {
     candles: candleCount,

@@ -6,7 +6,7 @@ import { decodeIdCursor, pageById } from '../../platform/http/cursor.ts';
 import { BotLimitError, BotNotFoundError, BotStateError } from './errors.ts';
 import { botChannelMessage } from './events.ts';
 import { checkCards } from './market-view.ts';
-import { performanceReport } from './metrics.ts';
+import { performanceReport, timeInPosition } from './metrics.ts';
 import { COIN, balances, cancelOrder, ensureWallet, transfer, walletAccountId, type Leg } from './ports.ts';
 import * as repo from './repo.ts';
 import { jitterMs } from './runner.ts';
@@ -30,7 +30,7 @@ export interface Actor {
   any?: boolean;
 }
 
-async function ownBot(db: Db, actor: Actor, id: string, lock = false): Promise<BotRow> {
+export async function ownBot(db: Db, actor: Actor, id: string, lock = false): Promise<BotRow> {
   const row = await repo.findBot(db, id, lock);
   if (!row || (row.ownerId !== actor.userId && !actor.any)) throw new BotNotFoundError();
   return row;
@@ -233,7 +233,10 @@ export async function listBotOrders(db: Db, actor: Actor, id: string, q: PageQue
  */
 export async function botPerformance(db: Db, actor: Actor, id: string) {
   const bot = await ownBot(db, actor, id);
-  const equity = (await repo.equityOf(db, id)).map((e) => ({ t: e.at.getTime(), equity: Number(e.equity) }));
+  const snapshots = await repo.equityOf(db, id);
+  const equity = snapshots.map((e) => ({ t: e.at.getTime(), equity: Number(e.equity) }));
+  // A snapshot whose equity differs from its cash was holding cards.
+  const exposureMs = timeInPosition(snapshots.map((e) => ({ t: e.at.getTime(), held: e.equity !== e.cash })));
   const book = new Simulator(emptyState(0), {
     fees: { rateBps: 0, minimumFee: 0, payer: 'buyer' },
     spreadBps: 0,
@@ -257,7 +260,7 @@ export async function botPerformance(db: Db, actor: Actor, id: string) {
     mode: bot.mode,
     equity: equity.slice(-1000).map(pointView),
     trades: book.closed.slice(-500).map(tradeView),
-    metrics: performanceReport({ equity, trades: book.closed, fees }) as unknown as Record<
+    metrics: performanceReport({ equity, trades: book.closed, fees, exposureMs }) as unknown as Record<
       string,
       { value: number } | { insufficient: string }
     >,

@@ -153,9 +153,23 @@ describe('strategies', () => {
     expect(json<{ items: unknown[] }>(list).items).toHaveLength(0);
   });
 
-  it('needs a signed-in caller', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/api/strategies' });
-    expectProblem(res, 401, 'unauthorized');
+  it('needs a signed-in caller on every route', async () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+    for (const [method, url] of [
+      ['GET', '/api/strategies'],
+      ['POST', '/api/strategies'],
+      ['GET', '/api/strategies/templates'],
+      ['GET', `/api/strategies/${id}`],
+      ['GET', '/api/bots'],
+      ['POST', '/api/bots'],
+      ['GET', `/api/bots/${id}/runs`],
+      ['GET', `/api/bots/${id}/parity`],
+      ['POST', `/api/bots/${id}/stop`],
+      ['POST', `/api/admin/bots/${id}/pause`],
+    ] as const) {
+      const res = await t.app.inject({ method, url });
+      expectProblem(res, 401, 'unauthorized');
+    }
   });
 });
 
@@ -192,6 +206,7 @@ describe('bots', () => {
       ['GET', `/api/bots/${bot.id}/runs`],
       ['GET', `/api/bots/${bot.id}/orders`],
       ['GET', `/api/bots/${bot.id}/performance`],
+      ['GET', `/api/bots/${bot.id}/parity`],
       ['POST', `/api/bots/${bot.id}/start`],
       ['DELETE', `/api/bots/${bot.id}`],
     ] as const) {

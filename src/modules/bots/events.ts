@@ -1,5 +1,5 @@
 import type { NewEvent } from '../../platform/events/index.ts';
-import type { BotRow } from './tables.ts';
+import type { BacktestRow, BotRow } from './tables.ts';
 
 export const BOTS_EVENTS = {
   /** A message for the bot's owner: runs, orders, fills, status and backtest progress. */
@@ -23,6 +23,29 @@ export function botChannelMessage(bot: Pick<BotRow, 'id' | 'ownerId'>, message: 
     payload: {
       userId: bot.ownerId,
       message: { topic: `bots.${bot.id}`, botId: bot.id, ...message },
+    } satisfies BotMessagePayload,
+  };
+}
+
+/** A backtest's progress or final status for its owner, tagged `topic: backtests.<id>`. */
+export function backtestChannelMessage(
+  row: Pick<BacktestRow, 'id' | 'ownerId' | 'status' | 'progress'>,
+  extra: Record<string, unknown> = {},
+): NewEvent {
+  return {
+    type: BOTS_EVENTS.publish,
+    aggregateType: 'backtest',
+    aggregateId: row.id,
+    payload: {
+      userId: row.ownerId,
+      message: {
+        topic: `backtests.${row.id}`,
+        kind: 'backtest.progress',
+        backtestId: row.id,
+        status: row.status,
+        progress: row.progress,
+        ...extra,
+      },
     } satisfies BotMessagePayload,
   };
 }

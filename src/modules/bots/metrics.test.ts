@@ -5,6 +5,7 @@ import {
   MIN_TRADES,
   YEAR_MS,
   performanceReport,
+  timeInPosition,
   type EquityPoint,
   type Metric,
   type MetricsInput,
@@ -226,6 +227,19 @@ describe('exposure and benchmark', () => {
     const r = report({ equity: daily([1, 1, 1, 1]), exposureMs: 1.5 * DAY });
     expect(valueOf(r.exposure)).toBe(0.5);
     expect(reasonOf(report({ equity: daily([1, 1]) }).exposure)).toMatch(/not recorded/);
+  });
+
+  it('counts an interval as exposed when a position was held at its start', () => {
+    // held 0→1 (1 day), flat 1→3, held 3→4 (1 day); the last snapshot's flag closes nothing.
+    const snaps = [
+      { t: 0, held: true },
+      { t: DAY, held: false },
+      { t: 3 * DAY, held: true },
+      { t: 4 * DAY, held: true },
+    ];
+    expect(timeInPosition(snaps)).toBe(2 * DAY);
+    expect(timeInPosition([{ t: 0, held: true }])).toBe(0);
+    expect(timeInPosition([])).toBe(0);
   });
 
   it('measures buy and hold from the first to the last price', () => {

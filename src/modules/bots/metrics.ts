@@ -239,6 +239,19 @@ function benchmarkReturn(benchmark: readonly PricePoint[] | undefined): Metric {
   return ratioReturn(first.price, last.price, 'price');
 }
 
+/**
+ * Time spent holding a position, from snapshots in time order: each interval between two
+ * snapshots counts when a position was held at its start.
+ */
+export function timeInPosition(points: readonly { t: number; held: boolean }[]): number {
+  let total = 0;
+  for (let i = 1; i < points.length; i++) {
+    const start = points[i - 1] as { t: number; held: boolean };
+    if (start.held) total += (points[i] as { t: number }).t - start.t;
+  }
+  return total;
+}
+
 function exposure(exposureMs: number | undefined, spanMs: number): Metric {
   if (exposureMs === undefined) return insufficient('time in position not recorded');
   if (spanMs <= 0) return insufficient('no time elapsed');

@@ -162,6 +162,16 @@ export function runsOf(
     .limit(limit);
 }
 
+/** The first `limit` runs of a bot in tick order: what a replay compares against. */
+export function runsInTickOrder(db: Db, botId: string, limit: number) {
+  return db
+    .select({ tick: botRuns.tick, status: botRuns.status, decisions: botRuns.decisions })
+    .from(botRuns)
+    .where(eq(botRuns.botId, botId))
+    .orderBy(asc(botRuns.tick))
+    .limit(limit);
+}
+
 export async function pruneRuns(db: Db, olderThan: Date): Promise<number> {
   const rows = await db.delete(botRuns).where(lt(botRuns.finishedAt, olderThan)).returning({ id: botRuns.id });
   return rows.length;

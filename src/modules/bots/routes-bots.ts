@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { BotsRouteDeps } from './routes.ts';
 import * as botsService from './bot-service.ts';
+import { MAX_PARITY_TICKS, parityCheck } from './parity-service.ts';
 import { guard, principalOf } from './ports.ts';
 import {
   Bot,
@@ -11,6 +12,7 @@ import {
   BotPatch,
   IdParams,
   PageQuery,
+  ParityReport,
   Performance,
   RunPage,
   RunsQuery,
@@ -34,7 +36,7 @@ const ACTIONS = {
 } as const;
 
 /** `/api/bots`: your trading bots, their execution log, orders and performance. */
-export const botRoutes: FastifyPluginAsyncTypebox<BotsRouteDeps> = async (app, { ctx }) => {
+export const botRoutes: FastifyPluginAsyncTypebox<BotsRouteDeps> = async (app, { ctx, sandbox }) => {
   const { db, config } = ctx;
   const actor = (request: Parameters<typeof principalOf>[0]) => ({ userId: principalOf(request).userId });
   app.get(
@@ -162,6 +164,27 @@ export const botRoutes: FastifyPluginAsyncTypebox<BotsRouteDeps> = async (app, {
       },
     },
     async (request) => botsService.botPerformance(db, actor(request), request.params.id.toLowerCase()),
+  );
+  app.get(
+    '/api/bots/:id/parity',
+    {
+      ...guard('user'),
+      schema: {
+        tags,
+        security,
+        summary: 'Replay the bot as a backtest and compare decisions',
+        description:
+          'Replays the bot’s logged runs (the first ' +
+          MAX_PARITY_TICKS +
+          ') with its pinned strategy version over the recorded candles, starting from its allocation and ' +
+          'deciding at the same ticks, and compares each tick’s intents with the logged ones. A paper bot ' +
+          'matches throughout; a live bot matches until its real fills differ from the fill model’s. The ' +
+          'first differing tick is reported with both sides.',
+        params: IdParams,
+        response: { 200: ParityReport },
+      },
+    },
+    async (request) => parityCheck(db, sandbox, actor(request), request.params.id.toLowerCase()),
   );
   app.post(
     '/api/admin/bots/:id/pause',

@@ -169,6 +169,25 @@ describe('bot runner', () => {
     expect(page.items).toHaveLength(5);
     expect(page.items.every((r) => r.status === 'ok' && r.inputsDigest.length === 32)).toBe(true);
     expect(page.nextCursor).not.toBeNull();
+
+    // The parity check replays the same period and finds every tick's decisions equal.
+    const parity = await t.app.inject({ method: 'GET', url: `/api/bots/${id}/parity`, headers: auth(alice) });
+    expect(parity.statusCode).toBe(200);
+    expect(json(parity)).toMatchObject({ status: 'match', checkedTicks: to - from, firstDivergence: null });
+    const decided = await db().execute<{ tick: Date }>(sql`
+      SELECT tick FROM bot_runs WHERE bot_id = ${id} AND jsonb_array_length(decisions) > 0 ORDER BY tick LIMIT 1`);
+    const tampered = decided.rows[0]?.tick;
+    if (!tampered) throw new Error('the bot decided something in its period');
+    await db().execute(sql`UPDATE bot_runs SET decisions = '[]' WHERE bot_id = ${id} AND tick = ${tampered}`);
+    const after = json<{ status: string; firstDivergence: { tick: string; logged: unknown[]; replayed: unknown[] } }>(
+      await t.app.inject({ method: 'GET', url: `/api/bots/${id}/parity`, headers: auth(alice) }),
+    );
+    expect(after.status).toBe('diverged');
+    expect(after.firstDivergence.tick).toBe(new Date(tampered).toISOString());
+    expect(after.firstDivergence.logged).toEqual([]);
+    expect(after.firstDivergence.replayed.length).toBeGreaterThan(0);
+    const other = await t.app.inject({ method: 'GET', url: `/api/bots/${id}/parity`, headers: auth(admin) });
+    expect(other.statusCode).toBe(404);
   });
 
   it('counts the stop-loss exits a run logged, for the stop-loss guard', async () => {

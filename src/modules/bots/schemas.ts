@@ -215,6 +215,25 @@ export const Performance = Type.Object({
   metrics: Metrics,
 });
 
+export const ParityReport = Type.Object({
+  botId: Uuid,
+  mode: Type.String(),
+  strategyVersion: Type.Integer(),
+  status: Type.Union([Type.Literal('match'), Type.Literal('diverged'), Type.Literal('no_runs')]),
+  from: Nullable(DateTime),
+  to: Nullable(DateTime),
+  checkedTicks: Type.Integer({ description: 'Successful runs compared, up to and including a divergence' }),
+  errorTicks: Type.Integer({ description: 'Runs that failed (no decisions to compare)' }),
+  truncated: Type.Boolean({ description: 'The bot has more runs than one check replays' }),
+  firstDivergence: Nullable(
+    Type.Object({
+      tick: DateTime,
+      logged: Type.Array(Type.Unknown(), { description: 'The intents the bot logged at this tick' }),
+      replayed: Type.Array(Type.Unknown(), { description: 'The intents the replay decided' }),
+    }),
+  ),
+});
+
 export const BacktestBody = Type.Object(
   {
     strategyId: Uuid,

@@ -29,6 +29,9 @@ export interface Prepared {
   live?: { open: BotOrderRow[]; progress: Map<string, { filled: bigint; status: BotOrderRow['status'] }> };
 }
 
+/** What a paper bot's market orders pay beyond the open: half the spread plus slippage. */
+export const PAPER_FILL_TERMS = { spreadBps: 50, slippageBps: 10 } as const;
+
 /** The last `lookback` closed candles per card before `tick`, and candles closed since the last tick. */
 async function readCandles(db: Db, bot: BotRow, tick: number) {
   const ms = INTERVAL_MS[bot.interval as BotInterval];
@@ -55,8 +58,7 @@ export async function preparePaper(db: Db, bot: BotRow, tick: number): Promise<P
   const book = bot.book as BotBook;
   const sim = new Simulator('cash' in book ? book : emptyState(Number(bot.allocation)), {
     fees: feeTerms(market),
-    spreadBps: 50,
-    slippageBps: 10,
+    ...PAPER_FILL_TERMS,
   });
   const fills: SimFill[] = [];
   for (const v of Object.keys(fresh).sort()) for (const c of fresh[v] ?? []) fills.push(...sim.advance(v, c));
