@@ -1,6 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -9,6 +8,7 @@ import websocket from '@fastify/websocket';
 import { uuidv7 } from 'uuidv7';
 import type { PlatformContext, ModuleDefinition } from './platform/module.ts';
 import { installProblemHandlers } from './platform/http/errors.ts';
+import { securityHeadersPlugin } from './platform/http/security-headers.ts';
 import { validatorCompiler } from './platform/http/validation.ts';
 import { authPlugin } from './platform/http/auth.ts';
 import { healthRoutes } from './platform/http/health.ts';
@@ -65,7 +65,7 @@ export async function buildApp({ ctx, modules, runsJobs }: BuildAppOptions): Pro
     void reply.header('x-request-id', request.id);
   });
 
-  await app.register(helmet, {
+  await app.register(securityHeadersPlugin, {
     // The interactive docs page needs its own inline script and styles.
     contentSecurityPolicy: {
       directives: {
