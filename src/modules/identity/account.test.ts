@@ -97,6 +97,12 @@ describe('profile, settings and activity', () => {
     const [a, b] = await Promise.all([createUserForTest(t.runtime.ctx), createUserForTest(t.runtime.ctx)]);
     const put = (u: TestUser, payload: object) =>
       t.app.inject({ method: 'PUT', url: '/api/users/profile', headers: u.headers, payload });
+    // The account's own view is cached; a profile change shows on it at once.
+    const meOf = async (u: TestUser) =>
+      json<{ username: string; bio: string | null }>(
+        await t.app.inject({ method: 'GET', url: '/api/auth/me', headers: u.headers }),
+      );
+    expect((await meOf(a)).bio).toBeNull();
     const ok = await put(a, {
       username: 'Card_Shark',
       displayName: 'Card Shark',
@@ -115,7 +121,9 @@ describe('profile, settings and activity', () => {
       collectionVisibility: 'private',
     });
     expect(json(pub)).not.toHaveProperty('email');
+    expect(await meOf(a)).toMatchObject({ username: 'Card_Shark', bio: 'Holo hunter' });
     expect((await put(a, { bio: null })).json()).toMatchObject({ bio: null });
+    expect((await meOf(a)).bio).toBeNull();
   });
 
   it('stores settings and merges notification preferences per type', async () => {

@@ -7,6 +7,8 @@ import { loadPrincipalRow } from './repo.ts';
 
 const PREFIX = 'identity:principal:';
 const keyFor = (userId: string, sessionId: string) => `${PREFIX}${userId}:${sessionId}`;
+/** The account's own view (`GET /api/auth/me`), kept beside its sessions' states so `forgetUser` drops it too. */
+export const meKey = (userId: string) => `${PREFIX}${userId}:me`;
 
 /**
  * The check run on every authenticated request: the token's session must be open and its account
@@ -49,5 +51,5 @@ async function forget(drop: () => Promise<void>): Promise<void> {
 export const forgetSession = (cache: Cache, userId: string, sessionId: string) =>
   forget(() => cache.delete(keyFor(userId, sessionId)));
 
-/** Forget the cached state of every session of a user (ban, deletion, role or email change). */
+/** Forget the cached state of every session of a user and their cached view (ban, deletion, role, email or profile change). */
 export const forgetUser = (cache: Cache, userId: string) => forget(() => cache.deletePrefix(`${PREFIX}${userId}:`));

@@ -76,6 +76,7 @@ export async function updateProfile(deps: IdentityDeps, principal: Principal, in
     });
     return after;
   });
+  await forgetUser(deps.cache, principal.userId);
   return meView(user);
 }
 

@@ -36,6 +36,27 @@ export async function findUserById(db: Db, id: string): Promise<UserRow | null> 
   return row ?? null;
 }
 
+/** What the signed-in account sees of itself: no password hash or other secrets leave the table. */
+export const meColumns = {
+  id: users.id,
+  email: users.email,
+  username: users.username,
+  displayName: users.displayName,
+  bio: users.bio,
+  avatarUrl: users.avatarUrl,
+  collectionVisibility: users.collectionVisibility,
+  role: users.role,
+  status: users.status,
+  emailVerifiedAt: users.emailVerifiedAt,
+  createdAt: users.createdAt,
+};
+export type MeRow = { [K in keyof typeof meColumns]: UserRow[K] };
+
+export async function findMe(db: Db, id: string): Promise<MeRow | null> {
+  const [row] = await db.select(meColumns).from(users).where(eq(users.id, id));
+  return row ?? null;
+}
+
 /** By lower-cased email; deleted accounts have none, so they are never found. */
 export async function findUserByEmail(db: Db, email: string): Promise<UserRow | null> {
   const [row] = await db.select().from(users).where(eq(users.email, email));

@@ -15,8 +15,8 @@ import {
   WeakPasswordError,
 } from './errors.ts';
 import { checkPasswordStrength } from './password.ts';
-import { forgetSession, forgetUser } from './principal.ts';
-import { findUserByEmail, findUserById, insertUser, updateUser, usernameExists, type UserRow } from './repo.ts';
+import { forgetSession, forgetUser, meKey } from './principal.ts';
+import { findMe, findUserByEmail, findUserById, insertUser, updateUser, usernameExists, type UserRow } from './repo.ts';
 import { insertActivity } from './security-repo.ts';
 import { hashToken, newOpaqueToken } from './secrets.ts';
 import * as sessionsRepo from './session-repo.ts';
@@ -271,8 +271,13 @@ export async function listSessions(
   return pageById(rows, q.limit, (s) => sessionView(s, principal.sessionId));
 }
 
+/** The account's own view, cached like the principal state and dropped with it on every change. */
 export async function getMe(deps: IdentityDeps, userId: string) {
-  const user = await findUserById(deps.db, userId);
+  const cached = await deps.cache.get<ReturnType<typeof meView>>(meKey(userId));
+  if (cached) return cached;
+  const user = await findMe(deps.db, userId);
   if (!user || user.status === 'deleted') throw new UserNotFoundError();
-  return meView(user);
+  const view = meView(user);
+  await deps.cache.set(meKey(userId), view, deps.config.PRINCIPAL_CACHE_TTL_MS);
+  return view;
 }

@@ -1,12 +1,12 @@
 import { permissionsOf } from './permissions.ts';
-import type { UserRow } from './repo.ts';
+import type { MeRow, UserRow } from './repo.ts';
 import type { SessionRow } from './session-repo.ts';
 import type { activity } from './tables.ts';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** The signed-in user's own view of their account. */
-export function meView(u: UserRow) {
+export function meView(u: MeRow) {
   return {
     id: u.id,
     email: u.email ?? '',

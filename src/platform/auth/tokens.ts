@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../../config.ts';
 
 /** Who is calling: decoded from a verified access token. */
@@ -28,13 +29,21 @@ function keyOf(secret: string): Key {
 
 export class InvalidTokenError extends Error {}
 
+/** Verified tokens remembered per process; a client sends the same token until it expires. */
+const VERIFIED_TOKENS = 10_000;
+
 /**
  * Signs and verifies access tokens. The current key signs; previous keys (by `kid`) still verify
- * so keys can rotate without logging everyone out.
+ * so keys can rotate without logging everyone out. A token that verified is remembered until its
+ * expiry, so the next request with it skips the signature check (revocation and bans are not
+ * the token's business: the principal checks run on every request).
  */
 export class TokenService {
   private readonly current: Key;
   private readonly byKid: Map<string, Key>;
+  private readonly verified = new LRUCache<string, { principal: Principal; expiresAt: number }>({
+    max: VERIFIED_TOKENS,
+  });
 
   constructor(
     secret: string,
@@ -60,6 +69,8 @@ export class TokenService {
   }
 
   async verify(token: string): Promise<Principal> {
+    const known = this.verified.get(token);
+    if (known && Date.now() < known.expiresAt) return { ...known.principal };
     try {
       const { payload } = await jwtVerify(
         token,
@@ -73,7 +84,9 @@ export class TokenService {
       if (typeof payload.sub !== 'string' || typeof payload.role !== 'string' || typeof payload.sid !== 'string') {
         throw new InvalidTokenError('malformed claims');
       }
-      return { userId: payload.sub, role: payload.role, sessionId: payload.sid };
+      const principal = { userId: payload.sub, role: payload.role, sessionId: payload.sid };
+      this.verified.set(token, { principal, expiresAt: (payload.exp as number) * 1000 });
+      return { ...principal };
     } catch (err) {
       if (err instanceof InvalidTokenError) throw err;
       if (err instanceof joseErrors.JOSEError) throw new InvalidTokenError(err.code);
