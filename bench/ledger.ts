@@ -56,7 +56,7 @@ SELECT pg_try_advisory_xact_lock(hashtextextended(gen_random_uuid()::text, 0)) A
        k.request_hash, k.status_code, k.content_type, k.body
   FROM (SELECT 1) AS one
   LEFT JOIN platform_idempotency_keys k ON k.scope = :src::text || ' POST /api/wallet/transfer' AND k.key = 'bench-' || :k::text;
-SELECT * FROM identity_users WHERE id = :dst::uuid;
+SELECT id, username, status, email_verified_at FROM identity_users WHERE id = :dst::uuid;
 INSERT INTO platform_outbox_events (id, type, aggregate_type, aggregate_id, payload)
   VALUES (gen_random_uuid(), 'wallet.transfer_received', 'user', :dst::text,
           jsonb_build_object('userId', :dst::text, 'fromUserId', :src::text, 'transferId', gen_random_uuid()::text,

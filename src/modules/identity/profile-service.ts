@@ -9,6 +9,7 @@ import { InvalidFieldError, UserNotFoundError, UsernameTakenError } from './erro
 import { forgetUser } from './principal.ts';
 import {
   anonymiseUser,
+  findAccountFacts,
   findNotificationPreferences,
   findUserById,
   findUserByUsername,
@@ -28,13 +29,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * modules that let people name a counterparty.
  */
 export async function findUserRef(db: Db, ref: string): Promise<{ id: string; username: string } | null> {
-  const user = UUID.test(ref) ? await findUserById(db, ref.toLowerCase()) : await findUserByUsername(db, ref);
+  const user = await findAccountFacts(db, UUID.test(ref) ? { id: ref.toLowerCase() } : { username: ref });
   if (!user || user.status === 'deleted') return null;
   return { id: user.id, username: user.username };
 }
 
 export async function isEmailVerified(db: Db, userId: string): Promise<boolean> {
-  const user = await findUserById(db, userId);
+  const user = await findAccountFacts(db, { id: userId });
   return Boolean(user && user.status !== 'deleted' && user.emailVerifiedAt);
 }
 

@@ -64,6 +64,19 @@ export async function findUserByEmail(db: Db, email: string): Promise<UserRow | 
 }
 
 /** By username, case-insensitively, among accounts that are not deleted. */
+/** The few facts other modules ask about an account (never its secrets): by id or by username. */
+export async function findAccountFacts(db: Db, by: { id: string } | { username: string }) {
+  const [row] = await db
+    .select({ id: users.id, username: users.username, status: users.status, emailVerifiedAt: users.emailVerifiedAt })
+    .from(users)
+    .where(
+      'id' in by
+        ? eq(users.id, by.id)
+        : and(sql`lower(${users.username}) = lower(${by.username})`, sql`${users.status} <> 'deleted'`),
+    );
+  return row ?? null;
+}
+
 export async function findUserByUsername(db: Db, username: string): Promise<UserRow | null> {
   const [row] = await db
     .select()
