@@ -15,6 +15,8 @@ const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
   PUBLIC_URL: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://' })),
+  /** A front end's address: mailed links open its `/verify-email` and `/reset-password` pages instead of this server's. */
+  PUBLIC_WEB_URL: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://' })),
   LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info' }),
   DATABASE_URL: Type.Optional(Type.String({ format: 'uri', pattern: '^postgres(ql)?://[^\\s]+$' })),
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),

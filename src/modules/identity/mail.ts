@@ -59,6 +59,8 @@ export function registerMailHandlers(
   deps: { db: Db; config: Config; mailer: () => Mailer },
 ): void {
   const base = publicBaseUrl(deps.config);
+  // One-time links open a front end's pages when there is one, this server's otherwise.
+  const pages = deps.config.PUBLIC_WEB_URL?.replace(/\/+$/, '') ?? base;
 
   const withUser =
     (build: (user: UserRow & { email: string }, name: string) => Promise<MailMessage | null>) =>
@@ -73,7 +75,7 @@ export function registerMailHandlers(
   const link = async (userId: string, purpose: EmailTokenPurpose, ttlSeconds: number, path: string) => {
     const token = newOpaqueToken();
     await insertEmailToken(deps.db, { userId, purpose, tokenHash: hashToken(token), ttlSeconds });
-    return `${base}${path}?token=${token}`;
+    return `${pages}${path}?token=${token}`;
   };
 
   events.on(

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { PlatformContext } from '../../platform/module.ts';
 import { accountRoutes } from './account-routes.ts';
+import { linkPages } from './link-pages.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { clearSessionCookies, cookieRefreshToken, requestMeta, setSessionCookies } from './cookies.ts';
 import { identityDeps } from './deps.ts';
@@ -216,6 +217,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }>
   );
 
   await app.register(accountRoutes, { deps });
+  await app.register(linkPages, { deps });
   await app.register(userRoutes, { deps });
   await app.register(blockRoutes, { deps });
   await app.register(adminRoutes, { deps });

@@ -7,7 +7,7 @@ export { SmtpMailer, StoredMailer, listStoredMail } from './mailer.ts';
 export type { Mailer, MailMessage, StoredMail } from './mailer.ts';
 
 interface MailerDeps {
-  config: Pick<Config, 'SMTP_URL' | 'MAIL_FROM'>;
+  config: Pick<Config, 'SMTP_URL' | 'MAIL_FROM' | 'NODE_ENV'>;
   db: Db;
   logger: Logger;
 }
@@ -23,7 +23,7 @@ export function mailerFor(deps: MailerDeps): Mailer {
   if (!mailer) {
     mailer = deps.config.SMTP_URL
       ? new SmtpMailer(deps.config.SMTP_URL, deps.config.MAIL_FROM)
-      : new StoredMailer(deps.db, deps.logger.child({ component: 'mail' }));
+      : new StoredMailer(deps.db, deps.logger.child({ component: 'mail' }), deps.config.NODE_ENV === 'development');
     mailers.set(deps, mailer);
   }
   return mailer;

@@ -39,13 +39,15 @@ export class SmtpMailer implements Mailer {
 }
 
 /**
- * Keeps each message in `platform_mail_outbox` and logs that it did (recipient and subject only:
- * the body carries one-time links). The local stand-in for SMTP.
+ * Keeps each message in `platform_mail_outbox` and logs that it did: recipient and subject only,
+ * since the body carries one-time links, except in development, where the body (and so the link)
+ * is logged too so a local install can follow it without an SMTP server.
  */
 export class StoredMailer implements Mailer {
   constructor(
     private readonly db: Db,
     private readonly logger: Logger,
+    private readonly logBody = false,
   ) {}
 
   async send(message: MailMessage): Promise<void> {
@@ -57,7 +59,10 @@ export class StoredMailer implements Mailer {
       text: message.text,
       html: message.html ?? null,
     });
-    this.logger.info({ mailId: id, to: message.to, subject: message.subject }, 'mail stored (no SMTP_URL set)');
+    this.logger.info(
+      { mailId: id, to: message.to, subject: message.subject, ...(this.logBody ? { text: message.text } : {}) },
+      'mail stored (no SMTP_URL set)',
+    );
   }
 
   async close(): Promise<void> {}

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { NotFoundError } from '../../../platform/http/errors.ts';
+import { Html, escapeHtml, htmlPage } from '../../../platform/http/html.ts';
 import type { PlatformContext } from '../../../platform/module.ts';
 import { ledgerDeps } from '../deps.ts';
 import { guard } from '../identity-port.ts';
@@ -14,14 +15,7 @@ const CheckoutAction = Type.Object(
   { token: CheckoutParams.properties.token, action: Type.Union([Type.Literal('complete'), Type.Literal('fail')]) },
   { additionalProperties: false },
 );
-const Html = Type.String({ description: 'An HTML page' });
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-
-const page = (title: string, body: string) =>
-  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
-  `<body style="font-family:sans-serif;max-width:32rem;margin:3rem auto">${body}</body></html>`;
+const page = htmlPage;
 
 /**
  * Provider callbacks, and the sandbox provider's checkout pages. Webhook bodies are kept as the
