@@ -32,7 +32,7 @@ export async function runProcess(
   });
   const address = await runtime.listen();
   if (address) {
-    const base = config.PUBLIC_URL ?? address.replace('127.0.0.1', 'localhost');
+    const base = config.PUBLIC_URL ?? address;
     log.info(
       { address, embedded: runtime.database.embedded, role },
       `ECE Trading Cards is listening on ${address} — API docs at ${base}/api/docs`,

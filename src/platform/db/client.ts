@@ -3,6 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type { Logger } from 'pino';
+import { lockDataDir } from './data-dir-lock.ts';
 import type { Db } from './tx.ts';
 
 /** A connected database: a `pg` pool plus the drizzle client over it, whichever backend serves it. */
@@ -69,21 +70,34 @@ export async function startEmbedded(dataDir: string, maxConnections: number) {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
-  if (!dataDir.startsWith('memory://')) await mkdir(path.resolve(dataDir), { recursive: true });
-  const pglite = await PGlite.create(dataDir, { extensions: { pg_trgm } });
+  const inMemory = dataDir.startsWith('memory://');
+  if (!inMemory) await mkdir(path.resolve(dataDir), { recursive: true });
+  const unlock = inMemory ? async () => {} : await lockDataDir(dataDir);
+  let pglite;
+  try {
+    pglite = await PGlite.create(dataDir, { extensions: { pg_trgm } });
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
   const server = new PGLiteSocketServer({
     db: keepBatchesTogether(pglite),
     host: '127.0.0.1',
     port: 0,
     maxConnections,
   });
-  await server.start();
+  await server.start().catch(async (err: unknown) => {
+    await pglite.close();
+    await unlock();
+    throw err;
+  });
   const url = `postgres://postgres@${server.getServerConn()}/postgres`;
   return {
     url,
     async stop() {
       await server.stop();
       await pglite.close();
+      await unlock();
     },
   };
 }
