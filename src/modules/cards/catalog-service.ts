@@ -24,6 +24,7 @@ import { VARIANTS, variantAssetCode, variantLevel } from './rarity.ts';
 import * as list from './list-repo.ts';
 import * as repo from './repo.ts';
 import type { CardCreate, CardListQueryT, CardUpdate, SetCreate, SetUpdate } from './schemas.ts';
+import { coversAll, wordCoverage } from './typo-match.ts';
 import { cardView, setView } from './views.ts';
 
 export interface CatalogDeps {
@@ -261,9 +262,36 @@ export async function listCards(deps: CatalogDeps, q: CardListQueryT, userId: st
   return cachedJson(deps.cache, queryKey(`${CATALOG_PREFIX}list:`, q), produce);
 }
 
+/** Words of a text as search compares them: lower-case runs of letters and digits. */
+const wordsOf = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+
 /** Query words for the similarity part of search: lower-case letters and digits, at most 8. */
 export function searchWords(q: string): string[] {
-  return [...new Set(q.toLowerCase().match(/[\p{L}\p{N}]{2,}/gu) ?? [])].slice(0, 8);
+  return [...new Set(wordsOf(q).filter((w) => w.length >= 2))].slice(0, 8);
+}
+
+/** Cards search looks at before ranking: more than a page, so typo matches are not cut off. */
+const SEARCH_CANDIDATES = 200;
+
+/**
+ * Ranks search candidates: a card qualifies when the full-text query matches it, its words
+ * resemble the query's (similarity ≥ 0.5), or every query word matches one of its words exactly,
+ * as a prefix or within its typos; the score is twice the word coverage plus the text rank and
+ * the similarity. Ties go by name, then id, the same on every database.
+ */
+export function rankCandidates(words: readonly string[], candidates: readonly list.SearchCandidate[], limit: number) {
+  return candidates
+    .map((c) => {
+      const cardWords = wordsOf(c.searchText);
+      return { c, all: coversAll(words, cardWords), score: 2 * wordCoverage(words, cardWords) + c.textRank + c.fuzzy };
+    })
+    .filter((r) => r.c.matched || r.c.fuzzy >= 0.5 || r.all)
+    .sort(
+      (a, b) =>
+        b.score - a.score || (a.c.name < b.c.name ? -1 : a.c.name > b.c.name ? 1 : 0) || (a.c.id < b.c.id ? -1 : 1),
+    )
+    .slice(0, limit)
+    .map((r) => ({ id: r.c.id, score: r.score }));
 }
 
 export function searchCards(
@@ -273,7 +301,8 @@ export function searchCards(
   return cachedJson(deps.cache, queryKey(`${CATALOG_PREFIX}search:`, q), async () => {
     const words = searchWords(q.q);
     if (words.length === 0) return { query: q.q, items: [] };
-    const hits = await list.searchCards(deps.db, q.q, words, q.limit, q.includeRetired);
+    const candidates = await list.searchCandidates(deps.db, q.q, words, SEARCH_CANDIDATES, q.includeRetired);
+    const hits = rankCandidates(words, candidates, q.limit);
     const ids = hits.map((h) => h.id);
     const rows = new Map((await repo.findCards(deps.db, ids)).map((r) => [r.id, r]));
     const variants = await repo.variantsOf(deps.db, ids);

@@ -152,6 +152,13 @@ describe('GET /api/cards/:id and /api/cards/search', () => {
     expect(await search('dragon')).toEqual(['Frost Wyrm']);
     expect(await search('tidecallers')).toEqual(['Coral Titan']);
     expect(await search('legendary shadow')).toEqual(['Umbral Seer']);
+    // One typo of each kind in a word of 5+ letters, and a prefix as the user types.
+    expect((await search('tidla serpent'))[0]).toBe('Tidal Serpent'); // swapped letters
+    expect((await search('umbarl'))[0]).toBe('Umbral Seer'); // swapped letters, alone
+    expect((await search('embber drake'))[0]).toBe('Ember Drake'); // a letter too many
+    expect((await search('frast wyrm'))[0]).toBe('Frost Wyrm'); // a letter wrong
+    expect((await search('storm heral'))[0]).toBe('Storm Herald'); // a letter missing
+    expect((await search('coral tit'))[0]).toBe('Coral Titan'); // prefix of the last word
     expect(await search('zzzzqqq')).toEqual([]);
     expectStatus(await get('/api/cards/search'), 400);
   });

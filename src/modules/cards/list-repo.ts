@@ -91,31 +91,56 @@ export function sortValue(row: CardRow, key: SortKey): string {
   return row.id;
 }
 
+export interface SearchCandidate {
+  id: string;
+  name: string;
+  searchText: string;
+  /** The full-text query matched (stemmed words over name, set, element, rarity and text). */
+  matched: boolean;
+  /** Full-text rank plus the similarity of the whole query to the name. */
+  textRank: number;
+  /** Average best word similarity (pg_trgm) of the query words. */
+  fuzzy: number;
+}
+
 /**
- * Ranked search: full-text rank over name, set, element, rarity and text, plus the average best
- * word similarity of each query word (pg_trgm), which is what tolerates typos, plus the similarity
- * of the whole query to the name, so the card named like the query comes first.
+ * Search candidates: cards the full-text query matches or whose words resemble the query words
+ * (pg_trgm word similarity ≥ 0.3, loose enough to keep swapped letters), the most similar first.
+ * The service ranks them by how each query word matches (`typo-match.ts`).
  */
-export async function searchCards(
+export async function searchCandidates(
   db: Db,
   q: string,
   words: readonly string[],
   limit: number,
   includeRetired: boolean,
-): Promise<{ id: string; score: number }[]> {
-  const r = await db.execute<{ id: string; score: number }>(sql`
+): Promise<SearchCandidate[]> {
+  const r = await db.execute<{
+    id: string;
+    name: string;
+    search_text: string;
+    matched: boolean;
+    text_rank: number;
+    fuzzy: number;
+  }>(sql`
     WITH q AS (SELECT websearch_to_tsquery('english', ${q}) AS tsq)
-    SELECT id, score FROM (
-      SELECT c.id, c.name,
+    SELECT id, name, search_text, matched, text_rank, fuzzy FROM (
+      SELECT c.id, c.name, c.search_text,
         c.search @@ q.tsq AS matched,
         (ts_rank_cd(c.search, q.tsq) + similarity(c.name, ${q}))::float8 AS text_rank,
         (SELECT avg(word_similarity(w, c.search_text)) FROM unnest(${sql.param(words)}::text[]) AS w)::float8 AS fuzzy
       FROM ${cards} c, q
       WHERE ${includeRetired ? sql`true` : sql`c.retired_at IS NULL`}
     ) ranked
-    CROSS JOIN LATERAL (SELECT text_rank + fuzzy AS score) s
-    WHERE matched OR fuzzy >= 0.5
-    ORDER BY score DESC, name, id
+    WHERE matched OR fuzzy >= 0.3
+    ORDER BY fuzzy DESC, id
     LIMIT ${limit}`);
-  return r.rows.map((row) => ({ id: row.id, score: Number(row.score) }));
+  return r.rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    searchText: row.search_text,
+    matched: row.matched,
+    textRank: Number(row.text_rank),
+    fuzzy: Number(row.fuzzy),
+  }));
 }
