@@ -24,5 +24,5 @@ export default tseslint.config(
     plugins: { house },
     rules: { 'house/module-boundaries': 'error' },
   },
-  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
 );

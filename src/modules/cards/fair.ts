@@ -14,6 +14,12 @@ export const FAIRNESS_ALGORITHM =
   '(bytes 0-5, 6-11, 12-17, 18-23, 24-29) used in order, then step s + 1; a draw in [0, n) accepts ' +
   'x < 2^48 - (2^48 mod n) and returns x mod n, else takes the next number';
 
+/** Where the whole procedure is written down, and how to check a record without this service. */
+export const HOW_TO_VERIFY =
+  'The procedure (seeds, stream, rarity and card draws, pity, supply, hashes) is specified in docs/fairness.md. ' +
+  'Save this response as a file and run `npm run fairness:verify -- <file>` (scripts/fairness-verify.mjs: one file, ' +
+  'Node.js only, no server), or reimplement it from the specification.';
+
 const RANGE = 2 ** 48;
 const NUMBERS_PER_STEP = 5;
 /**

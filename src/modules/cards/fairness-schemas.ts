@@ -58,6 +58,7 @@ export const VerifyReply = Type.Object({
     rollMatches: Nullable(Type.Boolean()),
   }),
   algorithm: Type.String(),
+  howToVerify: Type.String({ description: 'Where the procedure is specified and how to check this record offline' }),
   serverSeed: Type.String(),
   serverSeedHash: Type.String(),
   clientSeed: Type.String(),

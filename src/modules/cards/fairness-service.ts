@@ -3,7 +3,7 @@ import { uuidv7 } from 'uuidv7';
 import { withTransaction, type Db } from '../../platform/db/tx.ts';
 import { dropTableHash } from './draw.ts';
 import { OpeningNotFoundError, SeedNotRevealedError } from './errors.ts';
-import { FAIRNESS_ALGORITHM, SERVER_SEED_BYTES, commitmentHash, hashServerSeed } from './fair.ts';
+import { FAIRNESS_ALGORITHM, HOW_TO_VERIFY, SERVER_SEED_BYTES, commitmentHash, hashServerSeed } from './fair.ts';
 import * as seeds from './fairness-repo.ts';
 import * as packRepo from './pack-repo.ts';
 import { currentDropTables } from './pack-table.ts';
@@ -120,6 +120,7 @@ export async function verify(db: Db, userId: string, id: string, mayReadAny: boo
       valid: result.valid,
       checks: { ...result.checks, rollMatches: null },
       algorithm: FAIRNESS_ALGORITHM,
+      howToVerify: HOW_TO_VERIFY,
       serverSeed: seed.serverSeed,
       serverSeedHash: opening.serverSeedHash,
       clientSeed: opening.clientSeed,
@@ -146,6 +147,7 @@ export async function verify(db: Db, userId: string, id: string, mayReadAny: boo
     valid: result.valid,
     checks: { ...result.checks, dropTableMatchesCommitment: null, pullsMatch: null },
     algorithm: FAIRNESS_ALGORITHM,
+    howToVerify: HOW_TO_VERIFY,
     serverSeed: seed.serverSeed,
     serverSeedHash: upgrade.serverSeedHash,
     clientSeed: upgrade.clientSeed,

@@ -1,3 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashServerSeed } from './fair.ts';
@@ -250,6 +256,61 @@ describe('fairness', () => {
     expectStatus(await get(`/api/fairness/verify/${uuidv7()}`, alice), 404);
     expectStatus(await get(`/api/fairness/verify/${opening.id}`), 401);
     expectStatus(await get(`/api/fairness/verify/${opening.id}`, admin), 200);
+  });
+
+  it('agrees with the standalone verifier on every opening, which fails tampered records', async () => {
+    const carol = await createTestUser(t);
+    await grantCoins(t.runtime.ctx.db, carol.id, 10_000n);
+    const ids: string[] = [];
+    for (const pack of [basic, pityPack, basic, pityPack, pityPack]) {
+      expectStatus(await buy(carol, pack.id), 201);
+      ids.push(expectStatus(await open(carol, pack.id), 201).json<Opening>().id);
+    }
+    expectStatus(await post('/api/fairness/rotate', carol), 200);
+    const dir = await mkdtemp(path.join(tmpdir(), 'ece-fair-'));
+    const script = fileURLToPath(new URL('../../../scripts/fairness-verify.mjs', import.meta.url));
+    const check = (record: unknown) => {
+      const file = path.join(dir, `${uuidv7()}.json`);
+      writeFileSync(file, JSON.stringify(record));
+      const run = spawnSync(process.execPath, [script, file], { encoding: 'utf8' });
+      return {
+        code: run.status,
+        out: JSON.parse(run.stdout || 'null') as {
+          valid: boolean;
+          checks: object;
+          recomputed: { pulls: unknown[] };
+        } | null,
+      };
+    };
+    try {
+      for (const id of ids) {
+        const record = expectStatus(await get(`/api/fairness/verify/${id}`, carol), 200).json();
+        const fine = check(record);
+        expect(fine.code).toBe(0);
+        expect(fine.out).toMatchObject({
+          valid: true,
+          checks: { serverSeedMatchesCommitment: true, dropTableMatchesCommitment: true, pullsMatch: true },
+        });
+        expect(fine.out?.recomputed.pulls).toEqual(record.opening.recomputed);
+
+        const pulls = structuredClone(record);
+        pulls.opening.pulls[0].cardId =
+          pulls.opening.pulls.at(-1).cardId === pulls.opening.pulls[0].cardId
+            ? uuidv7()
+            : pulls.opening.pulls.at(-1).cardId;
+        expect(check(pulls)).toMatchObject({ code: 1, out: { checks: { pullsMatch: false } } });
+        const seed = structuredClone(record);
+        seed.serverSeed = `${seed.serverSeed.slice(0, -1)}${seed.serverSeed.endsWith('0') ? '1' : '0'}`;
+        expect(check(seed)).toMatchObject({ code: 1, out: { checks: { serverSeedMatchesCommitment: false } } });
+        const table = structuredClone(record);
+        table.opening.dropTable.slots[0].weights.common += 1;
+        expect(check(table)).toMatchObject({ code: 1, out: { checks: { dropTableMatchesCommitment: false } } });
+      }
+      writeFileSync(path.join(dir, 'broken.json'), '{');
+      expect(spawnSync(process.execPath, [script, path.join(dir, 'broken.json')]).status).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('validates the client seed', async () => {
