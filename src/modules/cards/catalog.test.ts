@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from '../../../test/helpers/expect.ts';
@@ -136,6 +137,13 @@ describe('GET /api/cards/:id and /api/cards/search', () => {
     expect(card).toMatchObject({ name: 'Storm Herald', set: { code: 'EMB' }, maxLevel: 1, maxSupply: null });
     expect(card.variants.map((v: { variant: string }) => v.variant)).toEqual(['base', 'foil']);
     expect(card.variants[0].asset).toMatch(/^CARD:/);
+    // The variant id is what the exchange names a book by; every card shows its own.
+    const ids = await t.runtime.ctx.db.execute<{ id: string; level: number }>(
+      sql`SELECT id, level FROM cards_variants WHERE card_id = ${card.id} ORDER BY level`,
+    );
+    expect(card.variants.map((v: { id: string; level: number }) => [v.id, v.level])).toEqual(
+      ids.rows.filter((r) => r.level <= 1).map((r) => [r.id, r.level]),
+    );
     expect(expectStatus(await get(`/api/cards/${uuidv7()}`), 404).json().code).toBe('not_found');
     expectStatus(await get('/api/cards/42'), 400);
     expectStatus(await get(`/api/sets/${uuidv7()}`), 404);

@@ -5,7 +5,9 @@ export const CollectionQuery = Type.Object(CardFilterProps, closed);
 
 export const CollectionItem = Type.Object({
   card: Card,
-  holdings: Type.Array(Type.Object({ variant: Variant, asset: Type.String(), quantity: Units('Copies held') })),
+  holdings: Type.Array(
+    Type.Object({ variantId: Uuid, variant: Variant, asset: Type.String(), quantity: Units('Copies held') }),
+  ),
   quantity: Units('Copies held, all variants'),
 });
 

@@ -33,7 +33,12 @@ export async function collection(db: Db, userId: string, q: CollectionQuery) {
       const held = (byCard.get(card.id) ?? []).sort((a, b) => a.level - b.level);
       return {
         card,
-        holdings: held.map((h) => ({ variant: VARIANTS[h.level] ?? 'base', asset: h.asset, quantity: h.quantity })),
+        holdings: held.map((h) => ({
+          variantId: h.variantId,
+          variant: VARIANTS[h.level] ?? 'base',
+          asset: h.asset,
+          quantity: h.quantity,
+        })),
         quantity: held.reduce((s, h) => s + h.quantity, 0n),
       };
     }),

@@ -108,6 +108,15 @@ describe('collection', () => {
       ['base', 4],
       ['foil', 1],
     ]);
+    // Each holding names its variant id, the one the card itself lists for that level.
+    for (const item of page.items as {
+      card: { variants: { id: string; variant: string }[] };
+      holdings: { variantId: string; variant: string }[];
+    }[]) {
+      for (const h of item.holdings) {
+        expect(item.card.variants.find((v) => v.variant === h.variant)?.id).toBe(h.variantId);
+      }
+    }
     expect(page.totals).toEqual({ distinctCards: 3, copies: byName.Ant.quantity + byName.Cat.quantity + 1 });
     // Both were upgraded above: every Cat copy became one foil.
     expect(byName.Cat.holdings.map((h: { variant: string; quantity: number }) => [h.variant, h.quantity])).toEqual([

@@ -25,6 +25,10 @@ export const CardStats = Type.Object(
 export const SetRef = Type.Object({ id: Uuid, code: Type.String(), name: Type.String() });
 
 export const CardVariant = Type.Object({
+  id: Type.String({
+    format: 'uuid',
+    description: 'Variant id: what the exchange, listings and orders name (`variantId`)',
+  }),
   level: Type.Integer(),
   variant: Variant,
   asset: Type.String({ description: 'Ledger asset code: one copy of this variant is one unit of it' }),

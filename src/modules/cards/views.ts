@@ -19,7 +19,7 @@ export function cardView(row: CardRow, variants: readonly VariantRow[]): CardDto
     retired: row.retiredAt !== null,
     variants: variants
       .filter((v) => v.cardId === row.id && v.level <= row.maxLevel)
-      .map((v) => ({ level: v.level, variant: VARIANTS[v.level] ?? 'base', asset: v.asset })),
+      .map((v) => ({ id: v.id, level: v.level, variant: VARIANTS[v.level] ?? 'base', asset: v.asset })),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
