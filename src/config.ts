@@ -82,6 +82,32 @@ const ConfigSchema = Type.Object({
   BOTS_MEMORY_MB: Type.Integer({ default: 32, minimum: 16, maximum: 512 }),
   BOTS_MAX_FAILURES: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
   BOTS_RUN_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 1 }),
+  // Community: how long a live bot's trades stay off its public page (no front-running), how long a
+  // comment may be edited, community writes per user per RATE_LIMIT_WINDOW_MS, how often the feed
+  // looks for new versions, new shared bots and notable results.
+  COMMUNITY_TRADE_DELAY_MINUTES: Type.Integer({ default: 60, minimum: 0, maximum: 10_080 }),
+  COMMUNITY_COMMENT_EDIT_MINUTES: Type.Integer({ default: 15, minimum: 0, maximum: 10_080 }),
+  COMMUNITY_WRITE_RATE_LIMIT_MAX: Type.Integer({ default: 60, minimum: 1 }),
+  COMMUNITY_FEED_SCAN_SECONDS: Type.Integer({ default: 60, minimum: 5 }),
+  // Leaderboards: what a bot, backtest or trader needs to be ranked (closed trades in the period, hours
+  // of record, allocation in minor units), how often changed bots are recomputed and every board is
+  // rebuilt, the public preview's reads per address per RATE_LIMIT_WINDOW_MS, and how long a board
+  // read stays cached (every write of the boards drops the cache at once).
+  // The demo bots' seeded week holds no closed trade, so the default asks for none; raise it in production.
+  LEADERBOARD_MIN_TRADES: Type.Integer({ default: 0, minimum: 0 }),
+  LEADERBOARD_MIN_AGE_HOURS: Type.Integer({ default: 72, minimum: 0 }),
+  LEADERBOARD_MIN_ALLOCATION: Type.Integer({ default: 100_000, minimum: 0 }),
+  LEADERBOARD_REFRESH_SECONDS: Type.Integer({ default: 60, minimum: 5 }),
+  LEADERBOARD_REBUILD_SECONDS: Type.Integer({ default: 900, minimum: 60 }),
+  LEADERBOARD_PREVIEW_RATE_LIMIT_MAX: Type.Integer({ default: 120, minimum: 1 }),
+  LEADERBOARD_CACHE_TTL_MS: Type.Integer({ default: 10_000, minimum: 100, maximum: 600_000 }),
+  // Crowdfunding: whether an admin approves a campaign before it goes live, the platform's fee on a
+  // funded campaign (basis points of the pledged total), the longest campaign in days, and how often
+  // campaigns past their deadline are settled.
+  CROWDFUNDING_REQUIRE_APPROVAL: Type.Boolean({ default: false }),
+  CROWDFUNDING_FEE_BPS: Type.Integer({ default: 500, minimum: 0, maximum: 5000 }),
+  CROWDFUNDING_MAX_DAYS: Type.Integer({ default: 90, minimum: 1, maximum: 365 }),
+  CROWDFUNDING_SETTLE_SECONDS: Type.Integer({ default: 60, minimum: 5 }),
   // Market data: public reads per client address per RATE_LIMIT_WINDOW_MS, and how long a cached read may live.
   MARKET_DATA_RATE_LIMIT_MAX: Type.Integer({ default: 600, minimum: 1 }),
   MARKET_DATA_CACHE_TTL_MS: Type.Integer({ default: 3000, minimum: 100, maximum: 60_000 }),

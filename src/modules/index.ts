@@ -1,8 +1,11 @@
 import type { ModuleDefinition } from '../platform/module.ts';
 import { botsModule } from './bots/index.ts';
 import { cardsModule } from './cards/index.ts';
+import { communityModule } from './community/index.ts';
+import { crowdfundingModule } from './crowdfunding/index.ts';
 import { fraudModule } from './fraud/index.ts';
 import { identityModule } from './identity/index.ts';
+import { leaderboardsModule } from './leaderboards/index.ts';
 import { ledgerModule } from './ledger/index.ts';
 import { marketModule } from './market/index.ts';
 import { marketplaceModule } from './marketplace/index.ts';
@@ -20,4 +23,7 @@ export const modules: readonly ModuleDefinition[] = [
   fraudModule,
   marketplaceModule,
   botsModule,
+  communityModule,
+  leaderboardsModule,
+  crowdfundingModule,
 ];

@@ -17,6 +17,34 @@ import { StrategyCache } from './strategy-cache.ts';
 export { runBacktest, resultHash, type BacktestResult } from './backtest.ts';
 export { STRATEGY_TEMPLATES } from './templates.ts';
 export { BOTS_EVENTS } from './events.ts';
+export {
+  boardBacktests,
+  boardBots,
+  boardRecords,
+  botAccountsAmong,
+  recordReport,
+  type BoardBacktest,
+  type BoardBot,
+  type BoardFill,
+  type BoardRecord,
+} from './board-feed.ts';
+export { performanceReport, type EquityPoint, type Metric, type PerformanceReport } from './metrics.ts';
+export {
+  botFillsUntil,
+  botsOfStrategies,
+  botsOwnedBy,
+  findBotSummary,
+  findStrategyInfo,
+  forkStrategyVersion,
+  sharedBotPerformance,
+  strategiesInfo,
+  versionContent,
+  versionStamps,
+  versionsWithContent,
+  type BotSummary,
+  type StrategyInfo,
+  type VersionContent,
+} from './share-service.ts';
 
 export const BOTS_JOBS = { backtest: 'bots.backtest', prune: 'bots.prune-runs' } as const;
 

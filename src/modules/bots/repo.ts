@@ -314,3 +314,185 @@ export async function closeMissingOrders(db: Db, botId: string, stillOpen: reado
 export async function cancelOpenOrders(db: Db, botId: string): Promise<void> {
   await closeMissingOrders(db, botId, []);
 }
+
+// --- community sharing: read-only views of strategies and bots for the community module ---
+
+export function strategiesByIds(db: Db, ids: readonly string[]): Promise<StrategyRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(botStrategies)
+    .where(inArray(botStrategies.id, [...ids]));
+}
+
+/** A strategy's versions, newest first, below `beforeVersion`: numbers and times only. */
+export function strategyVersionStamps(db: Db, strategyId: string, limit: number, beforeVersion?: number) {
+  return db
+    .select({ version: botStrategyVersions.version, createdAt: botStrategyVersions.createdAt })
+    .from(botStrategyVersions)
+    .where(
+      and(
+        eq(botStrategyVersions.strategyId, strategyId),
+        beforeVersion !== undefined ? lt(botStrategyVersions.version, beforeVersion) : undefined,
+      ),
+    )
+    .orderBy(desc(botStrategyVersions.version))
+    .limit(limit);
+}
+
+/** A strategy's versions, newest first, below `beforeVersion`, with their document or source. */
+export function strategyVersionsWithContent(
+  db: Db,
+  strategyId: string,
+  limit: number,
+  beforeVersion?: number,
+): Promise<StrategyVersionRow[]> {
+  return db
+    .select()
+    .from(botStrategyVersions)
+    .where(
+      and(
+        eq(botStrategyVersions.strategyId, strategyId),
+        beforeVersion !== undefined ? lt(botStrategyVersions.version, beforeVersion) : undefined,
+      ),
+    )
+    .orderBy(desc(botStrategyVersions.version))
+    .limit(limit);
+}
+
+const botSummaryColumns = {
+  id: bots.id,
+  ownerId: bots.ownerId,
+  name: bots.name,
+  strategyId: bots.strategyId,
+  strategyVersion: bots.strategyVersion,
+  mode: bots.mode,
+  status: bots.status,
+  createdAt: bots.createdAt,
+};
+
+/** Every bot running one of these strategies, newest first: what a shared bot page shows. */
+export function botSummariesOfStrategies(db: Db, strategyIds: readonly string[]) {
+  if (strategyIds.length === 0) return Promise.resolve([]);
+  return db
+    .select(botSummaryColumns)
+    .from(bots)
+    .where(inArray(bots.strategyId, [...strategyIds]))
+    .orderBy(desc(bots.id));
+}
+
+export async function botSummary(db: Db, id: string) {
+  const [row] = await db.select(botSummaryColumns).from(bots).where(eq(bots.id, id));
+  return row ?? null;
+}
+
+/** A bot's latest fills at or before `until`, newest first. */
+export function fillsUntil(db: Db, botId: string, until: Date, limit: number): Promise<BotFillRow[]> {
+  return db
+    .select()
+    .from(botFills)
+    .where(and(eq(botFills.botId, botId), lte(botFills.at, until)))
+    .orderBy(desc(botFills.at), desc(botFills.id))
+    .limit(limit);
+}
+
+// --- leaderboards: read-only feed of bots' records (see board-feed.ts) ---
+
+const boardBotColumns = {
+  id: bots.id,
+  ownerId: bots.ownerId,
+  name: bots.name,
+  mode: bots.mode,
+  status: bots.status,
+  strategyId: bots.strategyId,
+  strategyVersion: bots.strategyVersion,
+  variantIds: bots.variantIds,
+  allocation: bots.allocation,
+  createdAt: bots.createdAt,
+  startedAt: bots.startedAt,
+};
+
+/** Bots by id (when `ids` is given) or every bot after `afterId`, ascending by id. */
+export function boardBotRows(db: Db, opts: { ids?: readonly string[]; afterId?: string; limit: number }) {
+  if (opts.ids?.length === 0) return Promise.resolve([]);
+  return db
+    .select(boardBotColumns)
+    .from(bots)
+    .where(
+      and(
+        opts.ids ? inArray(bots.id, [...opts.ids]) : undefined,
+        opts.afterId ? sql`${bots.id} > ${opts.afterId}` : undefined,
+      ),
+    )
+    .orderBy(asc(bots.id))
+    .limit(opts.limit);
+}
+
+/** Equity snapshots of these bots at or after `since`, by bot then time. */
+export function equityOfBots(db: Db, ids: readonly string[], since: Date | null) {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db
+    .select({ botId: botEquity.botId, at: botEquity.at, equity: botEquity.equity, cash: botEquity.cash })
+    .from(botEquity)
+    .where(and(inArray(botEquity.botId, [...ids]), since ? gte(botEquity.at, since) : undefined))
+    .orderBy(asc(botEquity.botId), asc(botEquity.at));
+}
+
+/** Fills of these bots at or after `since`, with the exchange order each belongs to (live bots). */
+export function fillsOfBots(db: Db, ids: readonly string[], since: Date | null) {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db
+    .select({
+      id: botFills.id,
+      botId: botFills.botId,
+      orderId: botFills.orderId,
+      exchangeOrderId: botOrders.exchangeOrderId,
+      variantId: botFills.variantId,
+      side: botFills.side,
+      price: botFills.price,
+      quantity: botFills.quantity,
+      fee: botFills.fee,
+      at: botFills.at,
+    })
+    .from(botFills)
+    .leftJoin(botOrders, eq(botOrders.id, botFills.orderId))
+    .where(and(inArray(botFills.botId, [...ids]), since ? gte(botFills.at, since) : undefined))
+    .orderBy(asc(botFills.botId), asc(botFills.at), asc(botFills.id));
+}
+
+/** The latest finished backtest of each strategy version finished at or after `since`, with its metrics. */
+export function latestDoneBacktests(db: Db, since: Date | null) {
+  return db
+    .selectDistinctOn([botBacktests.strategyId, botBacktests.strategyVersion], {
+      id: botBacktests.id,
+      ownerId: botBacktests.ownerId,
+      strategyId: botBacktests.strategyId,
+      strategyVersion: botBacktests.strategyVersion,
+      strategyName: botStrategies.name,
+      variantIds: botBacktests.variantIds,
+      from: botBacktests.from,
+      to: botBacktests.to,
+      initialCash: sql<number | null>`(${botBacktests.settings} ->> 'initialCash')::float8`,
+      finishedAt: botBacktests.finishedAt,
+      metrics: sql<unknown>`${botBacktests.result} -> 'metrics'`,
+    })
+    .from(botBacktests)
+    .innerJoin(botStrategies, eq(botStrategies.id, botBacktests.strategyId))
+    .where(and(eq(botBacktests.status, 'done'), since ? gte(botBacktests.finishedAt, since) : undefined))
+    .orderBy(
+      asc(botBacktests.strategyId),
+      asc(botBacktests.strategyVersion),
+      desc(botBacktests.finishedAt),
+      desc(botBacktests.id),
+    );
+}
+
+/** Which of these ids are bots (bots trade as their own accounts). */
+export async function botIdsAmong(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .select({ id: bots.id })
+    .from(bots)
+    .where(inArray(bots.id, [...ids]));
+  return new Set(rows.map((r) => r.id));
+}

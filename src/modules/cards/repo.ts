@@ -259,3 +259,14 @@ export async function catalogPrices(db: Db, variantIds: readonly string[]): Prom
     .where(inArray(cardVariants.id, [...variantIds]));
   return new Map(rows.map((r) => [r.id, r.price]));
 }
+
+/** The set each of these variants belongs to. */
+export async function setsOfVariants(db: Db, variantIds: readonly string[]): Promise<Map<string, string>> {
+  if (variantIds.length === 0) return new Map();
+  const rows = await db
+    .select({ id: cardVariants.id, setId: cards.setId })
+    .from(cardVariants)
+    .innerJoin(cards, eq(cards.id, cardVariants.cardId))
+    .where(inArray(cardVariants.id, [...new Set(variantIds)]));
+  return new Map(rows.map((r) => [r.id, r.setId]));
+}

@@ -22,6 +22,8 @@ export {
   type OfferToScreen,
 } from './service.ts';
 
+export { washTradedIds } from './board-feed.ts';
+
 export const FRAUD_JOBS = { release: 'fraud.release-holds' } as const;
 
 /** How often the release job looks for holds whose time has come. */

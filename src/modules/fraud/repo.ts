@@ -201,3 +201,19 @@ export async function markReleased(db: Db, id: string, due?: Date): Promise<Hold
     .returning();
   return row;
 }
+
+/** Of these references, those with a wash-trading flag staff have not dismissed (open or confirmed). */
+export async function washFlaggedReferences(db: Db, references: readonly string[]): Promise<Set<string>> {
+  if (references.length === 0) return new Set();
+  const rows = await db
+    .select({ reference: fraudFlags.reference })
+    .from(fraudFlags)
+    .where(
+      and(
+        eq(fraudFlags.rule, 'wash_trading'),
+        inArray(fraudFlags.reference, [...references]),
+        sql`${fraudFlags.outcome} IS DISTINCT FROM 'dismissed'`,
+      ),
+    );
+  return new Set(rows.map((r) => r.reference));
+}

@@ -24,11 +24,17 @@ const FIXTURES: Record<string, Fixture> = {
 };
 
 /**
- * Routes whose parameter names someone the caller acts about on their own list (blocking a user),
- * not a resource of that user: a stranger may block anyone. Their rules are tested in
- * trades/blocks.test.ts (each user sees and changes only their own list).
+ * Routes whose parameter names someone the caller acts about on their own list (blocking or
+ * following a user), not a resource of that user: a stranger may block or follow anyone. Their
+ * rules are tested in trades/blocks.test.ts and community/social.test.ts (each user sees and
+ * changes only their own list; a user who blocked the caller cannot be followed).
  */
-const OWN_LIST_ROUTES = new Set(['PUT /api/users/blocks/:username', 'DELETE /api/users/blocks/:username']);
+const OWN_LIST_ROUTES = new Set([
+  'PUT /api/users/blocks/:username',
+  'DELETE /api/users/blocks/:username',
+  'PUT /api/community/users/:username/follow',
+  'DELETE /api/community/users/:username/follow',
+]);
 
 interface Entry {
   method: string;

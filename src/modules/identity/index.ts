@@ -23,6 +23,7 @@ export {
 export { PERMISSIONS, hasPermission, permissionsOf, type Permission } from './permissions.ts';
 export { findUserRef, getMailAddress, getNotificationPreferences, isEmailVerified } from './profile-service.ts';
 export { findCollectionOwner } from './collection-owner.ts';
+export { boardUsers, publicCollectors, type BoardUser } from './board-feed.ts';
 export { createOrPromoteAdmin } from './admin-service.ts';
 export { accountsCreatedAt } from './repo.ts';
 export { hasBlocked } from './block-service.ts';

@@ -15,7 +15,7 @@ export const PERMISSIONS = {
   'users.roles': ['admin'],
   /** Act on another user's resources where a route allows "the owner or an admin". */
   'resources.manage_any': ['admin'],
-  /** Hide or remove user content (comments, shared bots, listings text). */
+  /** Work the moderation queue: read reports, hide or restore user content (comments, shared bots), resolve reports. */
   'content.moderate': ['moderator', 'admin'],
   /** Read ledger reconciliation and any account's ledger history. */
   'ledger.audit': ['admin'],
@@ -31,6 +31,10 @@ export const PERMISSIONS = {
   'fraud.resolve': ['admin'],
   /** Pause any user's trading bot. */
   'bots.operate': ['admin'],
+  /** Approve or reject crowdfunding campaigns waiting for review. */
+  'crowdfunding.review': ['admin'],
+  /** Rebuild every leaderboard now instead of at the next scheduled rebuild. */
+  'leaderboards.rebuild': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

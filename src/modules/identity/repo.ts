@@ -208,3 +208,33 @@ export async function accountsCreatedAt(db: Db, userIds: readonly string[]): Pro
     .where(inArray(users.id, [...userIds]));
   return new Map(rows.map((r) => [r.id, r.createdAt]));
 }
+
+/** Public facts of these accounts for rankings: name, state and collection visibility. */
+export function boardUserRows(db: Db, ids: readonly string[]) {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db
+    .select({
+      id: users.id,
+      username: users.username,
+      status: users.status,
+      collectionVisibility: users.collectionVisibility,
+    })
+    .from(users)
+    .where(inArray(users.id, [...ids]));
+}
+
+/** Active accounts with a public collection after `afterId`, ascending by id. */
+export function publicCollectorIds(db: Db, afterId: string | null, limit: number) {
+  return db
+    .select({ id: users.id, username: users.username })
+    .from(users)
+    .where(
+      and(
+        eq(users.status, 'active'),
+        eq(users.collectionVisibility, 'public'),
+        afterId ? sql`${users.id} > ${afterId}` : undefined,
+      ),
+    )
+    .orderBy(users.id)
+    .limit(limit);
+}

@@ -19,6 +19,7 @@ export { MARKET_EVENTS, marketChannels } from './settlement.ts';
 export { loadMarketSettings } from './config-service.ts';
 export { ordersWithFills, recordedCandles, type OrderFill, type RecordedCandle } from './feed-service.ts';
 export { MAX_ORDER_PRICE, MAX_ORDER_QUANTITY } from './schemas.ts';
+export { executedTrades, type ExecutedTrade } from './board-feed.ts';
 export { UnknownCardError } from './errors.ts';
 export {
   ListingNotFoundError,

@@ -386,3 +386,17 @@ export function tradesOfOrders(db: Db, orderIds: readonly string[]): Promise<Tra
     .where(or(inArray(marketTrades.makerOrderId, [...orderIds]), inArray(marketTrades.takerOrderId, [...orderIds])))
     .orderBy(marketTrades.ts, marketTrades.id);
 }
+
+/** Trades in execution order after the keyset (`ts`, `id`), for ledgers rebuilt outside the market. */
+export function tradesAfter(db: Db, after: { ts: Date; id: string } | null, limit: number): Promise<TradeRow[]> {
+  return db
+    .select()
+    .from(marketTrades)
+    .where(
+      after
+        ? or(gt(marketTrades.ts, after.ts), and(eq(marketTrades.ts, after.ts), gt(marketTrades.id, after.id)))
+        : undefined,
+    )
+    .orderBy(asc(marketTrades.ts), asc(marketTrades.id))
+    .limit(limit);
+}

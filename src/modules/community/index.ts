@@ -1,0 +1,31 @@
+import type { ModuleDefinition } from '../../platform/module.ts';
+import { scanFeed } from './feed-service.ts';
+import { communityBotRoutes, communitySocialRoutes, moderationRoutes, sharingRoutes } from './routes.ts';
+import { demoCommunitySeeder } from './seed.ts';
+
+/*
+ * Community: strategies shared privately, by link or publicly, protected (performance only) or open
+ * (code visible, forkable); shared bot pages with the platform's own figures; comments, likes,
+ * follows and an activity feed; reports and a moderation queue.
+ */
+export { scanFeed } from './feed-service.ts';
+
+export const COMMUNITY_JOBS = { scanFeed: 'community.scan-feed' } as const;
+
+export const communityModule: ModuleDefinition = {
+  name: 'community',
+  setup(ctx) {
+    ctx.jobs.define(COMMUNITY_JOBS.scanFeed, async () => {
+      const written = await scanFeed(ctx.db);
+      if (written > 0) ctx.logger.info({ written }, 'community feed rows written');
+    });
+    ctx.jobs.every(COMMUNITY_JOBS.scanFeed, ctx.config.COMMUNITY_FEED_SCAN_SECONDS);
+  },
+  seeds: [demoCommunitySeeder],
+  async routes(app, { ctx }) {
+    await app.register(sharingRoutes, { ctx });
+    await app.register(communityBotRoutes, { ctx });
+    await app.register(communitySocialRoutes, { ctx });
+    await app.register(moderationRoutes, { ctx });
+  },
+};
