@@ -93,8 +93,7 @@ const ConfigSchema = Type.Object({
   // of record, allocation in minor units), how often changed bots are recomputed and every board is
   // rebuilt, the public preview's reads per address per RATE_LIMIT_WINDOW_MS, and how long a board
   // read stays cached (every write of the boards drops the cache at once).
-  // The demo bots' seeded week holds no closed trade, so the default asks for none; raise it in production.
-  LEADERBOARD_MIN_TRADES: Type.Integer({ default: 0, minimum: 0 }),
+  LEADERBOARD_MIN_TRADES: Type.Integer({ default: 1, minimum: 0 }),
   LEADERBOARD_MIN_AGE_HOURS: Type.Integer({ default: 72, minimum: 0 }),
   LEADERBOARD_MIN_ALLOCATION: Type.Integer({ default: 100_000, minimum: 0 }),
   LEADERBOARD_REFRESH_SECONDS: Type.Integer({ default: 60, minimum: 5 }),

@@ -5,7 +5,7 @@ import { resultHash, runBacktest } from './backtest.ts';
 import { feeTerms } from './market-view.ts';
 import { findUserRef, loadMarketSettings, recordedCandles, tradableBaseVariants } from './ports.ts';
 import * as repo from './repo.ts';
-import { validateRules, rulesStrategy } from './rules.ts';
+import { validateRules, rulesStrategy, type RulesDocument } from './rules.ts';
 import { runBotTick } from './runner.ts';
 import { StrategyCache } from './strategy-cache.ts';
 import { INTERVAL_MS } from './strategy.ts';
@@ -15,10 +15,47 @@ import type { Sandbox } from './sandbox/sandbox.ts';
 import pino from 'pino';
 
 const DAY_MS = 86_400_000;
-/** Days of paper history the demo bots start with. */
-const PAPER_DAYS = 7;
+/** Days of paper history the demo bots start with: the demo market's whole recorded month. */
+const PAPER_DAYS = 30;
+/** The demo market trades a few sessions a day, so its bots act on 4-hour candles. */
+const DEMO_INTERVAL = '4h';
 const DEMO_OWNERS = ['alice', 'maker_ada', 'maker_bram'] as const;
-const DEMO_TEMPLATES = ['dca', 'sma-crossover', 'rsi-mean-reversion'] as const;
+
+const sma = (period: number) => ({ indicator: 'sma' as const, period });
+const rsi = { indicator: 'rsi' as const, period: 8 };
+
+/**
+ * The templates with their numbers tuned to the demo market, where a candle exists only for the
+ * few hours a day with trades: shorter averages, a shorter RSI, and a DCA that takes its profit.
+ */
+const DEMO_STRATEGIES: { template: string; document: RulesDocument }[] = [
+  {
+    template: 'sma-crossover',
+    document: {
+      version: 1,
+      entry: { when: { cross: 'above', left: sma(3), right: sma(8) }, size: { kind: 'percent', percent: 25 } },
+      exit: { when: { cross: 'below', left: sma(3), right: sma(8) } },
+    },
+  },
+  {
+    template: 'rsi-mean-reversion',
+    document: {
+      version: 1,
+      entry: { when: { compare: '<', left: rsi, right: { value: 40 } }, size: { kind: 'percent', percent: 20 } },
+      exit: { when: { compare: '>', left: rsi, right: { value: 55 } }, stopLossPct: 10 },
+      cooldownCandles: 2,
+    },
+  },
+  {
+    template: 'dca',
+    document: {
+      version: 1,
+      entry: { when: { always: true }, size: { kind: 'fixed', quantity: 1 } },
+      exit: { takeProfitPct: 5 },
+      cooldownCandles: 6,
+    },
+  },
+];
 
 /** Seeding uses rules templates only; code strategies need a worker's sandbox. */
 const noSandbox: Sandbox = {
@@ -38,8 +75,7 @@ async function tradedCards(tx: Db, now: number): Promise<string[]> {
 
 /**
  * A few bots from the templates for alice and two demo market makers: each with its strategy, a
- * finished backtest over the demo month and a paper bot that has already run hourly for the last
- * days, so bots, runs, backtests and performance show data on first start.
+ * finished backtest over the demo month and a paper bot that has already run through that month, so bots, runs, backtests and performance show data on first start.
  */
 export const demoBotsSeeder: Seeder = {
   name: 'bots.demo',
@@ -53,17 +89,18 @@ export const demoBotsSeeder: Seeder = {
     const deps = { db: tx, strategies, logger: pino({ level: 'silent' }), maxFailures: 5 };
     for (const [i, username] of DEMO_OWNERS.entries()) {
       const owner = await findUserRef(tx, username);
-      const template = STRATEGY_TEMPLATES.find((t) => t.id === DEMO_TEMPLATES[i % DEMO_TEMPLATES.length]);
-      if (!owner || !template || template.kind !== 'rules') continue;
+      const demo = DEMO_STRATEGIES[i % DEMO_STRATEGIES.length];
+      const template = STRATEGY_TEMPLATES.find((t) => t.id === demo?.template);
+      if (!owner || !demo || !template) continue;
       const variantIds = [cards[i % cards.length] as string];
       const strategy = await repo.insertStrategy(
         tx,
         { id: uuidv7(), ownerId: owner.id, name: template.name, kind: 'rules', latestVersion: 1 },
-        { document: template.document, source: null },
+        { document: demo.document, source: null },
       );
-      await seedBacktest(tx, owner.id, strategy.id, template.document, variantIds, now, fees);
-      const hour = INTERVAL_MS['1h'];
-      const start = Math.floor((now - PAPER_DAYS * DAY_MS) / hour) * hour;
+      await seedBacktest(tx, owner.id, strategy.id, demo.document, variantIds, now, fees);
+      const step = INTERVAL_MS[DEMO_INTERVAL];
+      const start = Math.floor((now - PAPER_DAYS * DAY_MS) / step) * step;
       const bot = await repo.insertBot(tx, {
         id: uuidv7(),
         ownerId: owner.id,
@@ -73,11 +110,11 @@ export const demoBotsSeeder: Seeder = {
         mode: 'paper',
         status: 'running',
         variantIds,
-        interval: '1h',
+        interval: DEMO_INTERVAL,
         allocation: 1_000_000n,
         settings: { maxDrawdownPct: 50 },
         book: { cash: 1_000_000, holdings: {}, entryFees: {}, orders: [], lastExitAt: {}, feesPaid: 0 },
-        lastTick: new Date(start - hour),
+        lastTick: new Date(start - step),
         nextRunAt: new Date(start),
         startedAt: new Date(start),
       });
@@ -105,15 +142,15 @@ async function seedBacktest(
   const from = new Date(now - 30 * DAY_MS);
   const to = new Date(now);
   const settings = { initialCash: 1_000_000, spreadBps: 50, slippageBps: 10 };
-  const series = await recordedCandles(tx, variantIds, '1h', from, to);
-  const result = await runBacktest(rulesStrategy(checked.doc), series, '1h', { ...settings, fees });
+  const series = await recordedCandles(tx, variantIds, DEMO_INTERVAL, from, to);
+  const result = await runBacktest(rulesStrategy(checked.doc), series, DEMO_INTERVAL, { ...settings, fees });
   await repo.insertBacktest(tx, {
     id: uuidv7(),
     ownerId,
     strategyId,
     strategyVersion: 1,
     variantIds,
-    interval: '1h',
+    interval: DEMO_INTERVAL,
     from,
     to,
     settings,

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { appliedSeeds, runSeeds } from '../../platform/db/seed.ts';
@@ -37,7 +38,12 @@ describe('demo seed', () => {
     if (!account) throw new Error('no demo user');
     const user = await findUserRef(t.runtime.ctx.db, account.username);
     if (!user) throw new Error('demo user missing');
-    expect(await balanceOf(t.runtime.ctx.db, user.id, COIN)).toBe(100_000n);
+    // The grant itself: later demo data (bets, pledges) spends some of it through the ledger.
+    const granted = await t.runtime.ctx.db.execute<{ amount: string }>(sql`
+      SELECT sum(l.amount)::text AS amount FROM ledger_transfer_legs l JOIN ledger_transfers t ON t.id = l.transfer_id
+      WHERE t.kind = 'demo.grant' AND l.to_account = ${user.id} AND l.asset = ${COIN}`);
+    expect(granted.rows[0]?.amount).toBe('100000');
+    expect(await balanceOf(t.runtime.ctx.db, user.id, COIN)).toBeGreaterThan(0n);
     const login = await t.app.inject({
       method: 'POST',
       url: '/api/auth/login',
