@@ -72,6 +72,19 @@ const ConfigSchema = Type.Object({
   TRADES_EXPIRY_SWEEP_SECONDS: Type.Integer({ default: 60, minimum: 1 }),
   // Exchange: how often orders past their expiry are cancelled and their escrow returned.
   MARKET_EXPIRY_SWEEP_SECONDS: Type.Integer({ default: 30, minimum: 1 }),
+  // Betting: default risk limits of new markets (minor units), how many trades in the last 30 days
+  // a card needs to host a price event, the delay before a raised responsible-play limit applies,
+  // how often the settlement sweep runs and how many bets one settlement transaction handles.
+  BETTING_MIN_STAKE: Type.Integer({ default: 100, minimum: 1 }),
+  BETTING_MAX_STAKE: Type.Integer({ default: 1_000_000, minimum: 1 }),
+  BETTING_MAX_PAYOUT: Type.Integer({ default: 10_000_000, minimum: 1 }),
+  BETTING_USER_LIABILITY_CAP: Type.Integer({ default: 5_000_000, minimum: 1 }),
+  BETTING_OUTCOME_LIABILITY_CAP: Type.Integer({ default: 50_000_000, minimum: 1 }),
+  BETTING_SUSPEND_EXPOSURE: Type.Integer({ default: 40_000_000, minimum: 1 }),
+  BETTING_PRICE_MIN_TRADES: Type.Integer({ default: 5, minimum: 0 }),
+  BETTING_LIMIT_RAISE_DELAY_HOURS: Type.Integer({ default: 24, minimum: 0, maximum: 720 }),
+  BETTING_SWEEP_SECONDS: Type.Integer({ default: 60, minimum: 5 }),
+  BETTING_SETTLE_BATCH: Type.Integer({ default: 1000, minimum: 1, maximum: 10_000 }),
   // Trading bots: how many one user may have, how often the scheduler looks for due bots, how many
   // it runs at once per worker, a strategy call's CPU and memory budget, how many failures in a row
   // pause a bot, how long the execution log is kept.

@@ -1,4 +1,5 @@
 import type { ModuleDefinition } from '../platform/module.ts';
+import { bettingModule } from './betting/index.ts';
 import { botsModule } from './bots/index.ts';
 import { cardsModule } from './cards/index.ts';
 import { communityModule } from './community/index.ts';
@@ -26,4 +27,5 @@ export const modules: readonly ModuleDefinition[] = [
   communityModule,
   leaderboardsModule,
   crowdfundingModule,
+  bettingModule,
 ];

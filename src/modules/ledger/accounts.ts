@@ -5,12 +5,14 @@ export const COIN_SCALE = 100n;
 /**
  * System accounts have fixed ids so every process and every migration agrees on them. `mint`
  * issues cards and `gateway` mirrors money held by the payment provider: both may go negative
- * (their negative balance is what the platform has issued or owes); `fees` may not.
+ * (their negative balance is what the platform has issued or owes), and so may `house`; `fees` may not.
  */
 export const SYSTEM_ACCOUNTS = {
   mint: '00000000-0000-4000-8000-000000000001',
   gateway: '00000000-0000-4000-8000-000000000002',
   fees: '00000000-0000-4000-8000-000000000003',
+  /** The betting book: pays fixed-odds winnings beyond the stake, keeps lost stakes; may go negative. */
+  house: '00000000-0000-4000-8000-000000000004',
 } as const;
 
 export type SystemAccount = keyof typeof SYSTEM_ACCOUNTS;
@@ -22,7 +24,7 @@ export type SystemAccount = keyof typeof SYSTEM_ACCOUNTS;
  */
 export const SYSTEM_SHARDS = 16;
 
-const SYSTEM_CODE_DIGIT: Record<SystemAccount, string> = { mint: '1', gateway: '2', fees: '3' };
+const SYSTEM_CODE_DIGIT: Record<SystemAccount, string> = { mint: '1', gateway: '2', fees: '3', house: '4' };
 
 /** The account id of one shard: `00000000-0000-4000-80SS-00000000000C` (SS the shard, C the account). */
 export function systemShardId(account: SystemAccount, shard: number): string {

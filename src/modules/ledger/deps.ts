@@ -1,6 +1,6 @@
 import type { Config } from '../../config.ts';
 import type { PlatformContext } from '../../platform/module.ts';
-import { Payments } from './payments/service.ts';
+import { Payments, type DepositGuard } from './payments/service.ts';
 import type { PaymentProvider } from './payments/provider.ts';
 import { SandboxProvider } from './payments/sandbox.ts';
 import { ReconcileGauges } from './reconcile.ts';
@@ -13,6 +13,8 @@ export interface LedgerDeps {
   /** Set when the sandbox provider is in use: its checkout pages are served. */
   sandbox: SandboxProvider | undefined;
   gauges: ReconcileGauges;
+  /** Filled by other modules' setup (`registerDepositGuard`); the payments service reads it. */
+  depositGuards: DepositGuard[];
 }
 
 // Outside production an unset secret falls back to this one, so the quick start works offline;
@@ -35,12 +37,18 @@ export function createProvider(config: Config, now: () => Date = () => new Date(
 
 const built = new WeakMap<PlatformContext, LedgerDeps>();
 
+/** Adds a check every deposit of this runtime passes before it opens (see `DepositGuard`). */
+export function registerDepositGuard(ctx: PlatformContext, guard: DepositGuard): void {
+  ledgerDeps(ctx).depositGuards.push(guard);
+}
+
 /** The ledger dependencies of one runtime, built on first use. */
 export function ledgerDeps(ctx: PlatformContext): LedgerDeps {
   const existing = built.get(ctx);
   if (existing) return existing;
   const limits = limitsOf(ctx.config);
   const provider = createProvider(ctx.config);
+  const depositGuards: DepositGuard[] = [];
   const deps: LedgerDeps = {
     limits,
     payments: new Payments({
@@ -49,9 +57,11 @@ export function ledgerDeps(ctx: PlatformContext): LedgerDeps {
       provider,
       providers: new Map([[provider.name, provider]]),
       now: () => new Date(),
+      depositGuards,
     }),
     sandbox: provider instanceof SandboxProvider ? provider : undefined,
     gauges: new ReconcileGauges(ctx.metrics.registry),
+    depositGuards,
   };
   built.set(ctx, deps);
   return deps;

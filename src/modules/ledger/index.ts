@@ -68,6 +68,8 @@ export {
 } from './errors.ts';
 export { WALLET_EVENTS } from './wallet-service.ts';
 export { PAYMENT_EVENTS } from './payments/service.ts';
+export { registerDepositGuard } from './deps.ts';
+export type { DepositGuard } from './payments/service.ts';
 
 export const LEDGER_JOBS = {
   voidExpired: 'ledger.void-expired',

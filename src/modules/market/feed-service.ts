@@ -72,3 +72,8 @@ export async function ordersWithFills(db: Db, orderIds: readonly string[]) {
   }
   return { orders, fills };
 }
+
+/** How many trades a card's book executed since `since` (how thin its market is). */
+export function tradeCountSince(db: Db, variantId: string, since: Date): Promise<number> {
+  return repo.countTradesSince(db, variantId, since);
+}

@@ -17,7 +17,13 @@ import { MARKET_EVENTS, type PublishBundle, type PublishPayload } from './settle
 export { DEFAULT_MARKET_SETTINGS, cancelOrder, listMyOrders, placeOrder, type MarketSettings } from './service.ts';
 export { MARKET_EVENTS, marketChannels } from './settlement.ts';
 export { loadMarketSettings } from './config-service.ts';
-export { ordersWithFills, recordedCandles, type OrderFill, type RecordedCandle } from './feed-service.ts';
+export {
+  ordersWithFills,
+  recordedCandles,
+  tradeCountSince,
+  type OrderFill,
+  type RecordedCandle,
+} from './feed-service.ts';
 export { MAX_ORDER_PRICE, MAX_ORDER_QUANTITY } from './schemas.ts';
 export { executedTrades, type ExecutedTrade } from './board-feed.ts';
 export { UnknownCardError } from './errors.ts';

@@ -400,3 +400,11 @@ export function tradesAfter(db: Db, after: { ts: Date; id: string } | null, limi
     .orderBy(asc(marketTrades.ts), asc(marketTrades.id))
     .limit(limit);
 }
+
+export async function countTradesSince(db: Db, variantId: string, since: Date): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(marketTrades)
+    .where(and(eq(marketTrades.variantId, variantId), gte(marketTrades.ts, since)));
+  return row?.n ?? 0;
+}

@@ -84,3 +84,19 @@ export async function recordProviderEvent(
     .returning({ eventId: ledgerPaymentEvents.eventId });
   return rows.length > 0;
 }
+
+/** What a user has deposited (pending or succeeded) since `since`. */
+export async function depositedSince(db: Db, userId: string, since: Date): Promise<bigint> {
+  const [row] = await db
+    .select({ total: sql<string>`coalesce(sum(${ledgerPayments.amount}), 0)::text` })
+    .from(ledgerPayments)
+    .where(
+      and(
+        eq(ledgerPayments.userId, userId),
+        eq(ledgerPayments.direction, 'deposit'),
+        sql`${ledgerPayments.status} <> 'failed'`,
+        sql`${ledgerPayments.createdAt} >= ${since}`,
+      ),
+    );
+  return BigInt(row?.total ?? '0');
+}

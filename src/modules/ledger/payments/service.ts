@@ -40,6 +40,15 @@ async function requestRegistration(tx: Db, paymentId: string): Promise<void> {
 
 export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored';
 
+/**
+ * A check other modules add to deposits (betting's responsible-play limits): it throws an
+ * `AppError` to refuse. `depositedSince` sums the user's deposits (pending or succeeded) since a time.
+ */
+export type DepositGuard = (
+  tx: Db,
+  input: { userId: string; amount: bigint; depositedSince: (since: Date) => Promise<bigint> },
+) => Promise<void>;
+
 export interface PaymentsDeps {
   db: Db;
   limits: Limits;
@@ -48,6 +57,8 @@ export interface PaymentsDeps {
   /** Every provider whose webhooks are accepted, by name (payments made earlier may use another). */
   providers: ReadonlyMap<string, PaymentProvider>;
   now: () => Date;
+  /** Checks run before a deposit opens (registered by other modules through `registerDepositGuard`). */
+  depositGuards?: readonly DepositGuard[];
 }
 
 export function paymentView(p: repo.PaymentRow) {
@@ -81,6 +92,9 @@ export class Payments {
   async deposit(tx: Db, userId: string, amount: bigint, origin?: RequestOrigin) {
     checkAmount(this.deps.limits, amount);
     await checkDailyAllowance(tx, this.deps.limits, userId, 'deposit', amount);
+    for (const guard of this.deps.depositGuards ?? []) {
+      await guard(tx, { userId, amount, depositedSince: (since) => repo.depositedSince(tx, userId, since) });
+    }
     const id = uuidv7();
     const { provider } = this.deps;
     const payment = await repo.insertPayment(tx, {
