@@ -1,7 +1,7 @@
 import type { Db } from '../../platform/db/tx.ts';
 import { performanceReport, type EquityPoint, type Metric, type PerformanceReport } from './metrics.ts';
 import * as repo from './repo.ts';
-import { Simulator, emptyState } from './simulator.ts';
+import { roundTrips } from './simulator.ts';
 import type { BotMode } from './tables.ts';
 
 /*
@@ -90,17 +90,8 @@ export function recordReport(
   equity: readonly EquityPoint[],
   fills: readonly Omit<BoardFill, 'id' | 'botId' | 'exchangeOrderId'>[],
 ): PerformanceReport {
-  const book = new Simulator(emptyState(0), {
-    fees: { rateBps: 0, minimumFee: 0, payer: 'buyer' },
-    spreadBps: 0,
-    slippageBps: 0,
-  });
-  let fees = 0;
-  for (const f of fills) {
-    book.record({ variantId: f.variantId, side: f.side, price: f.price, quantity: f.quantity, fee: f.fee, at: f.at });
-    fees += f.fee;
-  }
-  return performanceReport({ equity: [...equity], trades: book.closed, fees });
+  const { closed, fees } = roundTrips(fills);
+  return performanceReport({ equity: [...equity], trades: closed, fees });
 }
 
 export interface BoardBacktest {

@@ -11,7 +11,7 @@ import { COIN, balances, cancelOrder, ensureWallet, transfer, walletAccountId, t
 import * as repo from './repo.ts';
 import { jitterMs } from './runner.ts';
 import type { BotBody, BotPatch, PageQuery, RunsQuery } from './schemas.ts';
-import { Simulator, emptyState } from './simulator.ts';
+import { emptyState, roundTrips } from './simulator.ts';
 import { INTERVAL_MS, type BotInterval } from './strategy.ts';
 import { pinnedVersion } from './strategy-service.ts';
 import type { BotRow } from './tables.ts';
@@ -237,30 +237,22 @@ export async function botPerformance(db: Db, actor: Actor, id: string) {
   const equity = snapshots.map((e) => ({ t: e.at.getTime(), equity: Number(e.equity) }));
   // A snapshot whose equity differs from its cash was holding cards.
   const exposureMs = timeInPosition(snapshots.map((e) => ({ t: e.at.getTime(), held: e.equity !== e.cash })));
-  const book = new Simulator(emptyState(0), {
-    fees: { rateBps: 0, minimumFee: 0, payer: 'buyer' },
-    spreadBps: 0,
-    slippageBps: 0,
-  });
-  let fees = 0;
-  for (const f of await repo.fillsOf(db, id)) {
-    const fill = {
+  const { closed, fees } = roundTrips(
+    (await repo.fillsOf(db, id)).map((f) => ({
       variantId: f.variantId,
       side: f.side,
       price: Number(f.price),
       quantity: Number(f.quantity),
       fee: Number(f.fee),
       at: f.at.getTime(),
-    };
-    book.record(fill);
-    fees += fill.fee;
-  }
+    })),
+  );
   return {
     botId: bot.id,
     mode: bot.mode,
     equity: equity.slice(-1000).map(pointView),
-    trades: book.closed.slice(-500).map(tradeView),
-    metrics: performanceReport({ equity, trades: book.closed, fees, exposureMs }) as unknown as Record<
+    trades: closed.slice(-500).map(tradeView),
+    metrics: performanceReport({ equity, trades: closed, fees, exposureMs }) as unknown as Record<
       string,
       { value: number } | { insufficient: string }
     >,

@@ -259,3 +259,21 @@ export class Simulator {
     }));
   }
 }
+
+/**
+ * The round trips a sequence of recorded fills makes (a paper or live bot's fill log, in time
+ * order), by the same position arithmetic the simulator trades with, and the fees they paid.
+ */
+export function roundTrips(fills: Iterable<Omit<SimFill, 'orderId'>>): { closed: ClosedTrade[]; fees: number } {
+  const book = new Simulator(emptyState(0), {
+    fees: { rateBps: 0, minimumFee: 0, payer: 'buyer' },
+    spreadBps: 0,
+    slippageBps: 0,
+  });
+  let fees = 0;
+  for (const f of fills) {
+    book.record({ variantId: f.variantId, side: f.side, price: f.price, quantity: f.quantity, fee: f.fee, at: f.at });
+    fees += f.fee;
+  }
+  return { closed: book.closed, fees };
+}
