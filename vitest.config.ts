@@ -12,7 +12,7 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
-      exclude: ['src/**/*.test.ts', 'src/**/testing/**', 'src/main.ts', 'src/api.ts', 'src/worker.ts'],
+      exclude: ['src/**/*.test.ts', 'src/main.ts', 'src/api.ts', 'src/worker.ts'],
       reporter: ['text-summary', 'text'],
       thresholds: { lines: 80 },
     },

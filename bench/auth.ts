@@ -16,7 +16,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config.ts';
 import { identityModule, PasswordHasher } from '../src/modules/identity/index.ts';
-import { createUserForTest } from '../src/modules/identity/testing.ts';
+import { createUserForTest } from '../test/support/identity.ts';
 import { notificationsModule } from '../src/modules/notifications/index.ts';
 import { createRuntime } from '../src/platform/runtime.ts';
 import { printTable } from './support/table.ts';

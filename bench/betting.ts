@@ -18,7 +18,7 @@ import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { confirmAge, createEvent, importBets, processMarket, requestSettlement } from '../src/modules/betting/index.ts';
 import type { MarketDefaults } from '../src/modules/betting/index.ts';
-import { createUserForTest } from '../src/modules/identity/testing.ts';
+import { createUserForTest } from '../test/support/identity.ts';
 import { modules } from '../src/modules/index.ts';
 import { COIN, SYSTEM_ACCOUNTS, ensureWallets, reconcile, transfer } from '../src/modules/ledger/index.ts';
 import { createRuntime } from '../src/platform/runtime.ts';

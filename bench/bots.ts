@@ -28,7 +28,7 @@ import type { Strategy, StrategyInput } from '../src/modules/bots/strategy.ts';
 import { StrategyCache } from '../src/modules/bots/strategy-cache.ts';
 import { rulesStrategy, validateRules } from '../src/modules/bots/rules.ts';
 import { STRATEGY_TEMPLATES } from '../src/modules/bots/templates.ts';
-import { syntheticSeries } from '../src/modules/bots/testing/series.ts';
+import { syntheticSeries } from '../test/support/bots-series.ts';
 import { modules } from '../src/modules/index.ts';
 import { COIN, SYSTEM_ACCOUNTS, reconcile, transfer, walletAccountId } from '../src/modules/ledger/index.ts';
 import { startBot } from '../src/modules/bots/bot-service.ts';

@@ -19,7 +19,7 @@ import { STRATEGY_TEMPLATES } from '../src/modules/bots/templates.ts';
 import { newLinkToken } from '../src/modules/community/access.ts';
 import { announceSharedBots } from '../src/modules/community/feed-service.ts';
 import * as communityRepo from '../src/modules/community/repo.ts';
-import { createUserForTest } from '../src/modules/identity/testing.ts';
+import { createUserForTest } from '../test/support/identity.ts';
 import { modules } from '../src/modules/index.ts';
 import { createRuntime } from '../src/platform/runtime.ts';
 import { printTable } from './support/table.ts';

@@ -17,7 +17,7 @@ import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
-import { createUserForTest } from '../src/modules/identity/testing.ts';
+import { createUserForTest } from '../test/support/identity.ts';
 import { modules } from '../src/modules/index.ts';
 import { rebuildAll, refreshDirty } from '../src/modules/leaderboards/aggregate.ts';
 import { rulesOf } from '../src/modules/leaderboards/seed.ts';

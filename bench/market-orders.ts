@@ -19,7 +19,7 @@ import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { addMinted, tradableBaseVariants } from '../src/modules/cards/index.ts';
 import { demoCatalogSeeder } from '../src/modules/cards/seed.ts';
-import { createUserForTest } from '../src/modules/identity/testing.ts';
+import { createUserForTest } from '../test/support/identity.ts';
 import { modules } from '../src/modules/index.ts';
 import { COIN, SYSTEM_ACCOUNTS, ensureWallets, reconcile, transfer, type Leg } from '../src/modules/ledger/index.ts';
 import { runSeeds } from '../src/platform/db/seed.ts';

@@ -18,7 +18,7 @@ import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { demoCatalogSeeder } from '../src/modules/cards/seed.ts';
-import { createUserForTest } from '../src/modules/identity/testing.ts';
+import { createUserForTest } from '../test/support/identity.ts';
 import { modules } from '../src/modules/index.ts';
 import { COIN, SYSTEM_ACCOUNTS, ensureWallet, transfer } from '../src/modules/ledger/index.ts';
 import { placeOrder } from '../src/modules/market/index.ts';

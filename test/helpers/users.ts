@@ -1,4 +1,4 @@
-import { createUserForTest } from '../../src/modules/identity/testing.ts';
+import { createUserForTest } from '../support/identity.ts';
 import type { TestApp } from './app.ts';
 
 export interface CreatedTestUser {

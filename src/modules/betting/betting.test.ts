@@ -17,7 +17,7 @@ import {
   walletOf,
   writes,
   type EventView,
-} from './testing/support.ts';
+} from '../../../test/support/betting.ts';
 
 /*
  * The betting API as its users meet it: events with both market types and their odds, placing and

@@ -13,7 +13,7 @@ import {
   startBettingApp,
   writes,
   type EventView,
-} from './testing/support.ts';
+} from '../../../test/support/betting.ts';
 
 /*
  * Responsible play: the age confirmation before the first bet, loss and deposit limits (lowering

@@ -5,7 +5,7 @@ import type { TestApp } from '../../../test/helpers/app.ts';
 import { expectProblem, expectStatus } from '../../../test/helpers/expect.ts';
 import { json } from '../../../test/helpers/http.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
-import { createVariant, giveCards } from '../market/test-support.ts';
+import { createVariant, giveCards } from '../../../test/support/market.ts';
 import { processMarket, settleDuePriceEvents } from './settlement.ts';
 import {
   auth,
@@ -16,7 +16,7 @@ import {
   walletOf,
   writes,
   type EventView,
-} from './testing/support.ts';
+} from '../../../test/support/betting.ts';
 
 /*
  * Card-price events: created only on cards that trade enough, settled by the sweep from the

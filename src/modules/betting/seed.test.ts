@@ -3,7 +3,7 @@ import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { expectStatus } from '../../../test/helpers/expect.ts';
 import { QUIET_ENV, json } from '../../../test/helpers/http.ts';
 import { reconcile } from './ports.ts';
-import type { EventView } from './testing/support.ts';
+import type { EventView } from '../../../test/support/betting.ts';
 
 /* The demo data: open events of both market types and a price event, one settled event with payouts. */
 

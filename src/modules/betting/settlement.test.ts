@@ -21,7 +21,7 @@ import {
   transfersOf,
   walletOf,
   type EventView,
-} from './testing/support.ts';
+} from '../../../test/support/betting.ts';
 
 /*
  * Settlement, void and correction pay exactly once: duplicate jobs, a crash between chunks and

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resultHash, runBacktest, type BacktestSettings } from './backtest.ts';
 import { INTERVAL_MS, type Candle, type Strategy, type StrategyInput } from './strategy.ts';
-import { smaCross, syntheticSeries } from './testing/series.ts';
+import { smaCross, syntheticSeries } from '../../../test/support/bots-series.ts';
 
 const settings: BacktestSettings = {
   initialCash: 1_000_000,
@@ -24,7 +24,7 @@ describe('backtest engine', () => {
     expect(exposure.value).toBeGreaterThan(0);
     expect(exposure.value).toBeLessThanOrEqual(1);
     expect(resultHash(second)).toBe(resultHash(first));
-    const script = fileURLToPath(new URL('./testing/hash-backtest.ts', import.meta.url));
+    const script = fileURLToPath(new URL('../../../test/support/bots-hash-backtest.ts', import.meta.url));
     const other = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' }).trim();
     expect(other).toBe(resultHash(first));
   });

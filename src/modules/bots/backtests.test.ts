@@ -8,8 +8,8 @@ import { executeBacktest } from './backtest-service.ts';
 import { createSandbox, type Sandbox } from './sandbox/sandbox.ts';
 import { INTERVAL_MS } from './strategy.ts';
 import { STRATEGY_TEMPLATES } from './templates.ts';
-import { syntheticSeries } from './testing/series.ts';
-import { auth, cardHeldBy, recordCandles, startBotsApp } from './testing/support.ts';
+import { syntheticSeries } from '../../../test/support/bots-series.ts';
+import { auth, cardHeldBy, recordCandles, startBotsApp } from '../../../test/support/bots.ts';
 
 /*
  * Backtests over HTTP: queued, run by the job, read back with a result whose hash repeats for the

@@ -5,7 +5,7 @@ import { expectProblem, expectStatus } from '../../../test/helpers/expect.ts';
 import { json } from '../../../test/helpers/http.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
 import { STRATEGY_TEMPLATES } from './templates.ts';
-import { auth, cardHeldBy, startBotsApp } from './testing/support.ts';
+import { auth, cardHeldBy, startBotsApp } from '../../../test/support/bots.ts';
 
 /*
  * The bots API as its users meet it: strategies and their versions, bots and their states, and the

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { commission, type FeeSchedule } from '../market/engine/fees.ts';
+import { commission, type FeeSchedule } from '../market/index.ts';
 import {
   feeFor,
   fillOnCandle,

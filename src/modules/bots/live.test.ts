@@ -10,7 +10,7 @@ import { placeOrder } from '../market/index.ts';
 import * as repo from './repo.ts';
 import { runBotTick, type RunnerDeps } from './runner.ts';
 import type { Sandbox } from './sandbox/sandbox.ts';
-import { auth, cardHeldBy, grantCoins, runnerDeps, startBotsApp } from './testing/support.ts';
+import { auth, cardHeldBy, grantCoins, runnerDeps, startBotsApp } from '../../../test/support/bots.ts';
 
 /*
  * Live bots trade on the exchange as their own ledger account: funded from the owner's wallet at

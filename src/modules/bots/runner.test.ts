@@ -16,8 +16,8 @@ import type { Sandbox } from './sandbox/sandbox.ts';
 import { INTERVAL_MS } from './strategy.ts';
 import { createStrategy } from './strategy-service.ts';
 import { STRATEGY_TEMPLATES } from './templates.ts';
-import { auth, cardHeldBy, recordCandles, runnerDeps, startBotsApp } from './testing/support.ts';
-import { syntheticSeries } from './testing/series.ts';
+import { auth, cardHeldBy, recordCandles, runnerDeps, startBotsApp } from '../../../test/support/bots.ts';
+import { syntheticSeries } from '../../../test/support/bots-series.ts';
 
 /*
  * The scheduler and the runner on the database: ticks at candle closes, one run per bot and tick

@@ -12,7 +12,7 @@ import {
   startCardsApp,
   type CreatedTestUser,
   type TestApp,
-} from './test-support.ts';
+} from '../../../test/support/cards.ts';
 
 let t: TestApp;
 let admin: CreatedTestUser;

@@ -13,7 +13,7 @@ import {
   startCardsApp,
   type CreatedTestUser,
   type TestApp,
-} from './test-support.ts';
+} from '../../../test/support/cards.ts';
 
 let t: TestApp;
 let admin: CreatedTestUser;

@@ -20,7 +20,7 @@ import {
   startCardsApp,
   type CreatedTestUser,
   type TestApp,
-} from './test-support.ts';
+} from '../../../test/support/cards.ts';
 
 /**
  * Print runs under real concurrency: many openings racing for the last copies must never mint

@@ -5,7 +5,7 @@ import { appliedSeeds, runSeeds } from '../../platform/db/seed.ts';
 import { demoCatalog } from './demo-data.ts';
 import { cardsModule } from './index.ts';
 import { COIN, DEMO_ACCOUNTS, findUserRef } from './ports.ts';
-import { QUIET_ENV, balanceOf, expectStatus } from './test-support.ts';
+import { QUIET_ENV, balanceOf, expectStatus } from '../../../test/support/cards.ts';
 
 let t: TestApp;
 

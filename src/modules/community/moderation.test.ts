@@ -5,7 +5,15 @@ import type { TestApp } from '../../../test/helpers/app.ts';
 import { expectProblem, expectStatus } from '../../../test/helpers/expect.ts';
 import { json } from '../../../test/helpers/http.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
-import { auth, botCard, botOf, communityCounts, share, startCommunityApp, strategyOf } from './testing/support.ts';
+import {
+  auth,
+  botCard,
+  botOf,
+  communityCounts,
+  share,
+  startCommunityApp,
+  strategyOf,
+} from '../../../test/support/community.ts';
 
 /*
  * Reports and moderation, the authorization matrix of every community route, a live bot's delayed

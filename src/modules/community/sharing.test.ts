@@ -5,7 +5,7 @@ import { expectProblem, expectStatus } from '../../../test/helpers/expect.ts';
 import { json } from '../../../test/helpers/http.ts';
 import { drainOutbox } from '../../../test/helpers/outbox.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
-import { grantCoins, total } from '../market/test-support.ts';
+import { grantCoins, total } from '../../../test/support/market.ts';
 import { scanFeed } from './index.ts';
 import {
   auth,
@@ -16,7 +16,7 @@ import {
   share,
   startCommunityApp,
   strategyOf,
-} from './testing/support.ts';
+} from '../../../test/support/community.ts';
 
 /*
  * Sharing rules as users meet them: protected code is seen by its owner only, on every route;

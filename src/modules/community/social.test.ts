@@ -6,7 +6,15 @@ import { json } from '../../../test/helpers/http.ts';
 import { drainOutbox } from '../../../test/helpers/outbox.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
 import { scanFeed } from './index.ts';
-import { auth, botCard, botOf, communityCounts, share, startCommunityApp, strategyOf } from './testing/support.ts';
+import {
+  auth,
+  botCard,
+  botOf,
+  communityCounts,
+  share,
+  startCommunityApp,
+  strategyOf,
+} from '../../../test/support/community.ts';
 
 /*
  * Comments, likes, follows and the feed: threads and their shape after deletes, the edit window,

@@ -24,7 +24,7 @@ import {
   startCrowdfundingApp,
   total,
   writes,
-} from './testing/support.ts';
+} from '../../../test/support/crowdfunding.ts';
 
 /*
  * Campaigns end to end as creators and backers meet them: pledges into escrow, the deadline's

@@ -5,7 +5,14 @@ import { QUIET_ENV } from '../../../test/helpers/http.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
 import { walletAccountId } from '../ledger/index.ts';
 import * as repo from './repo.ts';
-import { campaignBody, contribute, createCampaign, expectBooksBalanced, grantCoins, total } from './testing/support.ts';
+import {
+  campaignBody,
+  contribute,
+  createCampaign,
+  expectBooksBalanced,
+  grantCoins,
+  total,
+} from '../../../test/support/crowdfunding.ts';
 
 /*
  * Backers racing for the last unit of a limited tier, through two API processes on one PostgreSQL

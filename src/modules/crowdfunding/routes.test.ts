@@ -15,7 +15,7 @@ import {
   total,
   writes,
   type CampaignReply,
-} from './testing/support.ts';
+} from '../../../test/support/crowdfunding.ts';
 
 /*
  * Every route's refusals: bad input is a 4xx naming the field with nothing written (rows and

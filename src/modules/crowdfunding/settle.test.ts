@@ -18,7 +18,7 @@ import {
   pledge,
   startCrowdfundingApp,
   total,
-} from './testing/support.ts';
+} from '../../../test/support/crowdfunding.ts';
 
 /*
  * Settlement happens exactly once: duplicate job runs at the same time, runs repeated after the

@@ -7,7 +7,7 @@ import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
 import { withTransaction } from '../../platform/db/tx.ts';
 import { COIN, reconcile } from '../ledger/index.ts';
-import { auth, createVariant, giveCards, grantCoins, total } from '../market/test-support.ts';
+import { auth, createVariant, giveCards, grantCoins, total } from '../../../test/support/market.ts';
 import { fillReference, holdsFor, releaseDueHolds, screenFill } from './index.ts';
 import { resolveFlag } from './service.ts';
 

@@ -5,7 +5,7 @@ import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import type { Access } from './guards.ts';
 import { hasPermission } from './permissions.ts';
 import { sampleValue } from './sample-body.ts';
-import { createUserForTest, type TestUser } from './testing.ts';
+import { createUserForTest, type TestUser } from '../../../test/support/identity.ts';
 import { QUIET_ENV } from '../../../test/helpers/http.ts';
 
 /**

@@ -7,7 +7,7 @@ import type { ModuleDefinition } from '../../platform/module.ts';
 import { notificationsModule } from '../notifications/index.ts';
 import { runSeeds } from '../../platform/db/seed.ts';
 import { assertOwnerOrAdmin, DEMO_ACCOUNTS, guard, identityModule, principalOf } from './index.ts';
-import { createUserForTest, type TestUser, login, startIdentityApp } from './testing.ts';
+import { createUserForTest, type TestUser, login, startIdentityApp } from '../../../test/support/identity.ts';
 import { bearer, json } from '../../../test/helpers/http.ts';
 import { expectProblem } from '../../../test/helpers/expect.ts';
 import { mailedToken } from '../../../test/helpers/outbox.ts';

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../../test/helpers/app.ts';
-import { createUserForTest, startIdentityApp } from './testing.ts';
+import { createUserForTest, startIdentityApp } from '../../../test/support/identity.ts';
 
 describe('role changes by an admin who no longer is one', () => {
   let t: TestApp;

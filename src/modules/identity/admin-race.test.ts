@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../../test/helpers/app.ts';
 import { onPostgres } from '../../../test/helpers/db.ts';
-import { createUserForTest, startIdentityApp, type TestUser } from './testing.ts';
+import { createUserForTest, startIdentityApp, type TestUser } from '../../../test/support/identity.ts';
 
 /** Two admins demoting each other at the same moment must not leave the platform without one. */
 describe.skipIf(!onPostgres)('the last admin under concurrent demotions', () => {

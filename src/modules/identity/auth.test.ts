@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../../test/helpers/app.ts';
 import { countLiveRefreshTokens } from './session-repo.ts';
-import { createUserForTest, TEST_PASSWORD, login, startIdentityApp } from './testing.ts';
+import { createUserForTest, TEST_PASSWORD, login, startIdentityApp } from '../../../test/support/identity.ts';
 import { bearer, json } from '../../../test/helpers/http.ts';
 import { expectProblem } from '../../../test/helpers/expect.ts';
 import { mailedToken } from '../../../test/helpers/outbox.ts';

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../../test/helpers/app.ts';
-import { createUserForTest, type TestUser, login, startIdentityApp } from './testing.ts';
+import { createUserForTest, type TestUser, login, startIdentityApp } from '../../../test/support/identity.ts';
 import { json } from '../../../test/helpers/http.ts';
 import { mailCount } from '../../../test/helpers/outbox.ts';
 

@@ -3,7 +3,7 @@ import type { TestApp } from '../../../test/helpers/app.ts';
 import { bearer, json } from '../../../test/helpers/http.ts';
 import { drainOutbox, mailedToken } from '../../../test/helpers/outbox.ts';
 import { listStoredMail } from '../../platform/mail/index.ts';
-import { createUserForTest, login, startIdentityApp } from './testing.ts';
+import { createUserForTest, login, startIdentityApp } from '../../../test/support/identity.ts';
 
 /*
  * The pages mailed links open: the link in the mail leads to a page of this server; opening it

@@ -5,7 +5,7 @@ import type { TestApp } from '../../../test/helpers/app.ts';
 import { withTransaction } from '../../platform/db/tx.ts';
 import { identityDeps } from './deps.ts';
 import { register } from './service.ts';
-import { createUserForTest, login, startIdentityApp } from './testing.ts';
+import { createUserForTest, login, startIdentityApp } from '../../../test/support/identity.ts';
 import { bearer, json } from '../../../test/helpers/http.ts';
 import { drainOutbox } from '../../../test/helpers/outbox.ts';
 

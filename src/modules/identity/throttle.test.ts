@@ -3,7 +3,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import type { TestApp } from '../../../test/helpers/app.ts';
 import { loadConfig } from '../../config.ts';
 import { progressiveLockSeconds, type ThrottleConfig } from './throttle.ts';
-import { createUserForTest, login, startIdentityApp } from './testing.ts';
+import { createUserForTest, login, startIdentityApp } from '../../../test/support/identity.ts';
 import { expectProblem } from '../../../test/helpers/expect.ts';
 import { mailCount } from '../../../test/helpers/outbox.ts';
 

@@ -11,7 +11,15 @@ import { noticeBots, rebuildAll, refreshDirty } from './aggregate.ts';
 import type { QualificationRules } from './compute.ts';
 import { botStandings, orderByStanding } from './contract.ts';
 import { botBoard } from './service.ts';
-import { addEquity, addFill, clearBoards, DAY, HOUR, insertBotRecord, type BotSpec } from './testing.ts';
+import {
+  addEquity,
+  addFill,
+  clearBoards,
+  DAY,
+  HOUR,
+  insertBotRecord,
+  type BotSpec,
+} from '../../../test/support/leaderboards.ts';
 
 /*
  * The aggregation job's rules: a new fill recomputes only its bot; qualification; a new strategy

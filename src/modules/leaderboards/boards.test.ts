@@ -10,7 +10,14 @@ import type { QualificationRules } from './compute.ts';
 import type { BoardMetric, BoardPeriod } from './contract.ts';
 import { BoardMirror } from './mirror.ts';
 import { botBoard, preview, PREVIEW_BOARDS, PREVIEW_SIZE, type ReadDeps } from './service.ts';
-import { clearBoards, DAY, HOUR, insertBotRecord, insertStrategy, type BotSpec } from './testing.ts';
+import {
+  clearBoards,
+  DAY,
+  HOUR,
+  insertBotRecord,
+  insertStrategy,
+  type BotSpec,
+} from '../../../test/support/leaderboards.ts';
 
 /*
  * Board correctness as a property: for random bots, equity snapshots and fills (some live fills

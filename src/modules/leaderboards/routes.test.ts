@@ -8,7 +8,7 @@ import { createTestUser, type CreatedTestUser } from '../../../test/helpers/user
 import { encodeCursor } from '../../platform/http/cursor.ts';
 import { rebuildAll } from './aggregate.ts';
 import type { QualificationRules } from './compute.ts';
-import { DAY, HOUR, insertBotRecord, insertTrade, flagWash } from './testing.ts';
+import { DAY, HOUR, insertBotRecord, insertTrade, flagWash } from '../../../test/support/leaderboards.ts';
 
 /*
  * The leaderboards API as its users meet it: who may read which board, bad input named by field,

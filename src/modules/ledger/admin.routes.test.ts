@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { onPostgres } from '../../../test/helpers/db.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
-import { fund } from './test-support.ts';
+import { fund } from '../../../test/support/ledger.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 let t: TestApp;

@@ -7,7 +7,7 @@ import { COIN } from './accounts.ts';
 import { lockOrder } from './legs.ts';
 import { reconcile } from './reconcile.ts';
 import * as ledger from './service.ts';
-import { coins, fund } from './test-support.ts';
+import { coins, fund } from '../../../test/support/ledger.ts';
 
 /**
  * Races only real PostgreSQL can run: the embedded database executes one statement at a time.

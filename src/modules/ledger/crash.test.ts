@@ -8,7 +8,7 @@ import { TEST_SIGNING_SECRET, createTestApp, type TestApp } from '../../../test/
 import { REDIS_URL, createTestDatabase, onPostgres, type TestDatabase } from '../../../test/helpers/db.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
 import { reconcile } from './reconcile.ts';
-import { coins, fund } from './test-support.ts';
+import { coins, fund } from '../../../test/support/ledger.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 

@@ -4,7 +4,7 @@ import { createTestUser } from '../../../test/helpers/users.ts';
 import { userChannel } from '../../platform/realtime/ws.ts';
 import { COIN } from './accounts.ts';
 import * as ledger from './service.ts';
-import { coins, fund } from './test-support.ts';
+import { coins, fund } from '../../../test/support/ledger.ts';
 
 /** The ledger's background work, run by the real job queue and outbox dispatcher. */
 let t: TestApp;

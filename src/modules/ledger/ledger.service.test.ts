@@ -12,7 +12,7 @@ import {
 } from './errors.ts';
 import { reconcile } from './reconcile.ts';
 import * as ledger from './service.ts';
-import { coins, fund } from './test-support.ts';
+import { coins, fund } from '../../../test/support/ledger.ts';
 
 let database: TestDatabase;
 const db = () => database.db;

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
-import { coins, fund, writtenRows } from './test-support.ts';
+import { coins, fund, writtenRows } from '../../../test/support/ledger.ts';
 
 let t: TestApp;
 let alice: CreatedTestUser;

@@ -11,7 +11,7 @@ import { placeBatch, type BookState } from './batch.ts';
 import { BookWriter } from './book-writer.ts';
 import type { Side, TimeInForce } from './engine/index.ts';
 import { DEFAULT_MARKET_SETTINGS, placeOrder, type PlaceOrderInput } from './service.ts';
-import { createVariant, giveCards, grantCoins } from './test-support.ts';
+import { createVariant, giveCards, grantCoins } from '../../../test/support/market.ts';
 
 /*
  * The batch path (orders of one book settled together, matched on a book kept in memory) must do

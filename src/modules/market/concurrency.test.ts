@@ -5,7 +5,7 @@ import { onPostgres } from '../../../test/helpers/db.ts';
 import { QUIET_ENV } from '../../../test/helpers/http.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
 import { reconcile } from '../ledger/index.ts';
-import { auth, createVariant, giveCards, grantCoins } from './test-support.ts';
+import { auth, createVariant, giveCards, grantCoins } from '../../../test/support/market.ts';
 
 let a: TestApp;
 let b: TestApp;

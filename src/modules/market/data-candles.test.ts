@@ -6,7 +6,7 @@ import { QUIET_ENV } from '../../../test/helpers/http.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
 import { withTransaction } from '../../platform/db/tx.ts';
 import { placeOrder } from './service.ts';
-import { createVariant, giveCards, grantCoins } from './test-support.ts';
+import { createVariant, giveCards, grantCoins } from '../../../test/support/market.ts';
 
 /*
  * Candles served by the API, built trade by trade as fills are stored, against a brute-force

@@ -7,7 +7,7 @@ import { expectProblem, expectStatus } from '../../../test/helpers/expect.ts';
 import { QUIET_ENV } from '../../../test/helpers/http.ts';
 import { drainOutbox } from '../../../test/helpers/outbox.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
-import { auth, createVariant, giveCards, grantCoins, writes } from './test-support.ts';
+import { auth, createVariant, giveCards, grantCoins, writes } from '../../../test/support/market.ts';
 
 let t: TestApp;
 let admin: CreatedTestUser;

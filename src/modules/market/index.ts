@@ -25,6 +25,7 @@ export {
   type RecordedCandle,
 } from './feed-service.ts';
 export { MAX_ORDER_PRICE, MAX_ORDER_QUANTITY } from './schemas.ts';
+export { commission, type FeeSchedule } from './engine/fees.ts';
 export { executedTrades, type ExecutedTrade } from './board-feed.ts';
 export { UnknownCardError } from './errors.ts';
 export {

@@ -8,7 +8,7 @@ import { createTestUser, type CreatedTestUser } from '../../../test/helpers/user
 import { withTransaction } from '../../platform/db/tx.ts';
 import { reconcile } from '../ledger/index.ts';
 import { DEFAULT_MARKET_SETTINGS, expireDueOrders, placeOrder } from './service.ts';
-import { auth, createVariant, giveCards, grantCoins, total, writes } from './test-support.ts';
+import { auth, createVariant, giveCards, grantCoins, total, writes } from '../../../test/support/market.ts';
 
 // Orders leave the book by expiry and by their card's retirement; admins set fees and the band.
 

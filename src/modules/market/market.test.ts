@@ -8,7 +8,7 @@ import { createTestUser, type CreatedTestUser } from '../../../test/helpers/user
 import { withTransaction } from '../../platform/db/tx.ts';
 import { reconcile, systemBalance } from '../ledger/index.ts';
 import { DEFAULT_MARKET_SETTINGS, placeOrder } from './service.ts';
-import { auth, createVariant, giveCards, grantCoins, total, writes } from './test-support.ts';
+import { auth, createVariant, giveCards, grantCoins, total, writes } from '../../../test/support/market.ts';
 
 let t: TestApp;
 let admin: CreatedTestUser;

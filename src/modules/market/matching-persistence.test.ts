@@ -8,7 +8,7 @@ import { withTransaction } from '../../platform/db/tx.ts';
 import { reconcile } from '../ledger/index.ts';
 import { OrderBook, type IncomingOrder, type Side, type TimeInForce } from './engine/index.ts';
 import { DEFAULT_MARKET_SETTINGS, placeOrder } from './service.ts';
-import { createVariant, giveCards, grantCoins } from './test-support.ts';
+import { createVariant, giveCards, grantCoins } from '../../../test/support/market.ts';
 
 /*
  * The exchange loads only the part of a book an incoming order can reach. For random order streams

@@ -7,8 +7,8 @@ import { createTestUser, type CreatedTestUser } from '../../../test/helpers/user
 import { withTransaction } from '../../platform/db/tx.ts';
 import { reconcile } from '../ledger/index.ts';
 import { DEFAULT_MARKET_SETTINGS } from '../market/index.ts';
-import { createListing as listOnBook } from '../market/listing-service.ts';
-import { createVariant } from '../market/test-support.ts';
+import { createListing as listOnBook } from '../market/index.ts';
+import { createVariant } from '../../../test/support/market.ts';
 import {
   auth,
   createListing,
@@ -20,7 +20,7 @@ import {
   updateListing,
   writes,
   type ListingJson,
-} from './test-support.ts';
+} from '../../../test/support/marketplace.ts';
 
 let t: TestApp;
 let alice: CreatedTestUser;

@@ -6,8 +6,15 @@ import { expectStatus } from '../../../test/helpers/expect.ts';
 import { QUIET_ENV } from '../../../test/helpers/http.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
 import { reconcile, systemBalance } from '../ledger/index.ts';
-import { createVariant } from '../market/test-support.ts';
-import { createListing, escrowMismatches, giveCards, grantCoins, purchase, total } from './test-support.ts';
+import { createVariant } from '../../../test/support/market.ts';
+import {
+  createListing,
+  escrowMismatches,
+  giveCards,
+  grantCoins,
+  purchase,
+  total,
+} from '../../../test/support/marketplace.ts';
 
 const ROUNDS = 12;
 

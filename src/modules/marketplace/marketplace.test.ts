@@ -5,7 +5,7 @@ import { expectProblem, expectStatus } from '../../../test/helpers/expect.ts';
 import { QUIET_ENV } from '../../../test/helpers/http.ts';
 import { drainOutbox } from '../../../test/helpers/outbox.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
-import { createCatalog } from '../cards/test-support.ts';
+import { createCatalog } from '../../../test/support/cards.ts';
 import { reconcile, systemBalance } from '../ledger/index.ts';
 import {
   auth,
@@ -18,7 +18,7 @@ import {
   total,
   updateListing,
   type ListingJson,
-} from './test-support.ts';
+} from '../../../test/support/marketplace.ts';
 
 let t: TestApp;
 let admin: CreatedTestUser;

@@ -5,7 +5,7 @@ import { withTransaction } from '../../platform/db/tx.ts';
 import { userChannel } from '../../platform/realtime/ws.ts';
 import { json } from '../../../test/helpers/http.ts';
 import { drainOutbox, mailCount } from '../../../test/helpers/outbox.ts';
-import { createUserForTest, startIdentityApp, type TestUser } from '../identity/testing.ts';
+import { createUserForTest, startIdentityApp, type TestUser } from '../../../test/support/identity.ts';
 import { notify, NOTIFICATION_REQUESTED, requestNotification } from './index.ts';
 import { listNotifications } from './repo.ts';
 

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../../test/helpers/app.ts';
 import { expectProblem, expectStatus } from '../../../test/helpers/expect.ts';
-import { act, auth, createWorld, propose, startTradesApp, writtenRows, type World } from './test-support.ts';
+import {
+  act,
+  auth,
+  createWorld,
+  propose,
+  startTradesApp,
+  writtenRows,
+  type World,
+} from '../../../test/support/trades.ts';
 
 // A user's block list, and what it stops: offers from the blocked user, counter-offers included.
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, expectStatus } from '../../../test/helpers/expect.ts';
 import type { TestApp } from '../../../test/helpers/app.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
-import { grantCoins } from '../cards/test-support.ts';
+import { grantCoins } from '../../../test/support/cards.ts';
 import { releaseDueHolds } from '../fraud/index.ts';
 import { reconcile } from '../ledger/index.ts';
 import {
@@ -17,7 +17,7 @@ import {
   propose,
   startTradesApp,
   type World,
-} from './test-support.ts';
+} from '../../../test/support/trades.ts';
 
 let t: TestApp;
 let w: World;

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, expectStatus } from '../../../test/helpers/expect.ts';
 import type { TestApp } from '../../../test/helpers/app.ts';
-import { act, auth, createWorld, none, propose, startTradesApp, writtenRows, type World } from './test-support.ts';
+import {
+  act,
+  auth,
+  createWorld,
+  none,
+  propose,
+  startTradesApp,
+  writtenRows,
+  type World,
+} from '../../../test/support/trades.ts';
 
 let t: TestApp;
 let w: World;

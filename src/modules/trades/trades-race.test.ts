@@ -3,7 +3,16 @@ import { expectStatus } from '../../../test/helpers/expect.ts';
 import type { TestApp } from '../../../test/helpers/app.ts';
 import { onPostgres } from '../../../test/helpers/db.ts';
 import { reconcile } from '../ledger/index.ts';
-import { act, card, coins, createWorld, holding, propose, startTradesApp, type World } from './test-support.ts';
+import {
+  act,
+  card,
+  coins,
+  createWorld,
+  holding,
+  propose,
+  startTradesApp,
+  type World,
+} from '../../../test/support/trades.ts';
 
 let t: TestApp;
 let w: World;

@@ -4,7 +4,17 @@ import { expectStatus } from '../../../test/helpers/expect.ts';
 import type { TestApp } from '../../../test/helpers/app.ts';
 import { reconcile } from '../ledger/index.ts';
 import { expireDue } from './service.ts';
-import { act, auth, card, coins, createWorld, holding, propose, startTradesApp, type World } from './test-support.ts';
+import {
+  act,
+  auth,
+  card,
+  coins,
+  createWorld,
+  holding,
+  propose,
+  startTradesApp,
+  type World,
+} from '../../../test/support/trades.ts';
 
 let t: TestApp;
 let w: World;

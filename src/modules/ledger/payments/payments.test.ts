@@ -4,7 +4,7 @@ import { createTestApp, type TestApp } from '../../../../test/helpers/app.ts';
 import { createTestUser, type CreatedTestUser } from '../../../../test/helpers/users.ts';
 import { ledgerDeps } from '../deps.ts';
 import { reconcile } from '../reconcile.ts';
-import { coins, fund, writtenRows } from '../test-support.ts';
+import { coins, fund, writtenRows } from '../../../../test/support/ledger.ts';
 import { getPayment } from './repo.ts';
 import { SandboxProvider } from './sandbox.ts';
 

@@ -4,7 +4,7 @@ import { createTestApp, type TestApp } from '../../../../test/helpers/app.ts';
 import { createTestUser } from '../../../../test/helpers/users.ts';
 import { withTransaction, type Db } from '../../../platform/db/tx.ts';
 import { reconcile } from '../reconcile.ts';
-import { coins, fund } from '../test-support.ts';
+import { coins, fund } from '../../../../test/support/ledger.ts';
 import type { Limits } from '../wallet-service.ts';
 import {
   ProviderRefusedError,

@@ -1,10 +1,10 @@
 // Shared by this module's tests: an app, a card variant and funded users.
 import { sql } from 'drizzle-orm';
-import { bearer } from '../../../test/helpers/http.ts';
-import type { CreatedTestUser } from '../../../test/helpers/users.ts';
-import type { Db } from '../../platform/db/tx.ts';
-import { createCatalog, grantCard, grantCoins, type TestApp } from '../cards/test-support.ts';
-import { COIN, balances } from '../ledger/index.ts';
+import { bearer } from '../helpers/http.ts';
+import type { CreatedTestUser } from '../helpers/users.ts';
+import type { Db } from '../../src/platform/db/tx.ts';
+import { createCatalog, grantCard, grantCoins, type TestApp } from './cards.ts';
+import { COIN, balances } from '../../src/modules/ledger/index.ts';
 
 export const auth = (u: CreatedTestUser) => bearer(u.token);
 

@@ -2,12 +2,12 @@
 import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import { createTestApp, type TestApp } from '../../../../test/helpers/app.ts';
-import { expectStatus } from '../../../../test/helpers/expect.ts';
-import { QUIET_ENV, bearer, json } from '../../../../test/helpers/http.ts';
-import type { CreatedTestUser } from '../../../../test/helpers/users.ts';
-import { createVariant, giveCards } from '../../market/test-support.ts';
-import { STRATEGY_TEMPLATES } from '../../bots/index.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { expectStatus } from '../helpers/expect.ts';
+import { QUIET_ENV, bearer, json } from '../helpers/http.ts';
+import type { CreatedTestUser } from '../helpers/users.ts';
+import { createVariant, giveCards } from './market.ts';
+import { STRATEGY_TEMPLATES } from '../../src/modules/bots/index.ts';
 
 export const auth = (u: CreatedTestUser) => bearer(u.token);
 

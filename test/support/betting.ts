@@ -1,14 +1,14 @@
 // Test support of the betting module: an app without workers, funded bettors, events, counts.
 import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
-import { createTestApp, type TestApp } from '../../../../test/helpers/app.ts';
-import { expectStatus } from '../../../../test/helpers/expect.ts';
-import { QUIET_ENV, bearer, json } from '../../../../test/helpers/http.ts';
-import { createTestUser, type CreatedTestUser } from '../../../../test/helpers/users.ts';
-import type { Db } from '../../../platform/db/tx.ts';
-import { grantCoins } from '../../market/test-support.ts';
-import { COIN, balances, reconcile, walletAccountId } from '../ports.ts';
-import type { EventBody } from '../schemas.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { expectStatus } from '../helpers/expect.ts';
+import { QUIET_ENV, bearer, json } from '../helpers/http.ts';
+import { createTestUser, type CreatedTestUser } from '../helpers/users.ts';
+import type { Db } from '../../src/platform/db/tx.ts';
+import { grantCoins } from './market.ts';
+import { COIN, balances, reconcile, walletAccountId } from '../../src/modules/betting/ports.ts';
+import type { EventBody } from '../../src/modules/betting/schemas.ts';
 
 export { grantCoins };
 export const auth = (u: CreatedTestUser) => bearer(u.token);

@@ -1,13 +1,13 @@
 // Shared by this module's tests: an app with trades, two traders holding cards and coins, and
 // helpers to read balances and count written rows.
 import { sql } from 'drizzle-orm';
-import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
-import { QUIET_ENV, bearer } from '../../../test/helpers/http.ts';
-import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
-import { createCatalog, grantCard, grantCoins } from '../cards/test-support.ts';
-import { modules } from '../index.ts';
-import { tradesModule } from './index.ts';
-import { COIN, balances, walletAccountId } from './ports.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { QUIET_ENV, bearer } from '../helpers/http.ts';
+import { createTestUser, type CreatedTestUser } from '../helpers/users.ts';
+import { createCatalog, grantCard, grantCoins } from './cards.ts';
+import { modules } from '../../src/modules/index.ts';
+import { tradesModule } from '../../src/modules/trades/index.ts';
+import { COIN, balances, walletAccountId } from '../../src/modules/trades/ports.ts';
 
 export interface World {
   t: TestApp;

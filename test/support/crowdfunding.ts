@@ -1,12 +1,12 @@
 // Test support of the crowdfunding module: an app, funded users, card holdings, request helpers.
 import { sql } from 'drizzle-orm';
-import { createTestApp, type TestApp } from '../../../../test/helpers/app.ts';
-import { expectStatus } from '../../../../test/helpers/expect.ts';
-import { QUIET_ENV, bearer, json } from '../../../../test/helpers/http.ts';
-import type { CreatedTestUser } from '../../../../test/helpers/users.ts';
-import type { Db } from '../../../platform/db/tx.ts';
-import { createVariant, giveCards, grantCoins } from '../../market/test-support.ts';
-import { COIN, balances, reconcile, systemBalance } from '../../ledger/index.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { expectStatus } from '../helpers/expect.ts';
+import { QUIET_ENV, bearer, json } from '../helpers/http.ts';
+import type { CreatedTestUser } from '../helpers/users.ts';
+import type { Db } from '../../src/platform/db/tx.ts';
+import { createVariant, giveCards, grantCoins } from './market.ts';
+import { COIN, balances, reconcile, systemBalance } from '../../src/modules/ledger/index.ts';
 
 export { grantCoins };
 export const auth = (u: CreatedTestUser) => bearer(u.token);

@@ -1,5 +1,5 @@
 // Test fixtures of the bots module: a reproducible price series and a small reference strategy.
-import type { Candle, Strategy } from '../strategy.ts';
+import type { Candle, Strategy } from '../../src/modules/bots/strategy.ts';
 
 const HOUR = 3_600_000;
 export const SERIES_START = Date.UTC(2026, 0, 1);

@@ -3,17 +3,17 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { uuidv7 } from 'uuidv7';
-import { createTestApp, type TestApp, type TestAppOptions } from '../../../test/helpers/app.ts';
-import { QUIET_ENV } from '../../../test/helpers/http.ts';
-import { withTransaction } from '../../platform/db/tx.ts';
-import type { PlatformContext } from '../../platform/module.ts';
-import { notificationsModule } from '../notifications/index.ts';
-import { identityDeps } from './deps.ts';
-import { identityModule } from './index.ts';
-import { insertUser } from './repo.ts';
-import { insertRefreshToken, insertSession } from './session-repo.ts';
-import { hashToken, newOpaqueToken } from './secrets.ts';
-import type { Role } from './tables.ts';
+import { createTestApp, type TestApp, type TestAppOptions } from '../helpers/app.ts';
+import { QUIET_ENV } from '../helpers/http.ts';
+import { withTransaction } from '../../src/platform/db/tx.ts';
+import type { PlatformContext } from '../../src/platform/module.ts';
+import { notificationsModule } from '../../src/modules/notifications/index.ts';
+import { identityDeps } from '../../src/modules/identity/deps.ts';
+import { identityModule } from '../../src/modules/identity/index.ts';
+import { insertUser } from '../../src/modules/identity/repo.ts';
+import { insertRefreshToken, insertSession } from '../../src/modules/identity/session-repo.ts';
+import { hashToken, newOpaqueToken } from '../../src/modules/identity/secrets.ts';
+import type { Role } from '../../src/modules/identity/tables.ts';
 
 export interface TestUser {
   id: string;

@@ -1,6 +1,6 @@
 // Runs the determinism test's backtest in a separate process and prints its result hash.
-import { resultHash, runBacktest } from '../backtest.ts';
-import { smaCross, syntheticSeries } from './series.ts';
+import { resultHash, runBacktest } from '../../src/modules/bots/backtest.ts';
+import { smaCross, syntheticSeries } from './bots-series.ts';
 
 const result = await runBacktest(smaCross(5, 20), { a: syntheticSeries(7, 600), b: syntheticSeries(11, 400) }, '1h', {
   initialCash: 1_000_000,

@@ -1,11 +1,11 @@
 // Shared by this module's tests: requests, balances and the escrow invariant of listings.
 import { sql } from 'drizzle-orm';
-import type { TestApp } from '../../../test/helpers/app.ts';
-import type { CreatedTestUser } from '../../../test/helpers/users.ts';
-import type { Db } from '../../platform/db/tx.ts';
-import { auth } from '../market/test-support.ts';
+import type { TestApp } from '../helpers/app.ts';
+import type { CreatedTestUser } from '../helpers/users.ts';
+import type { Db } from '../../src/platform/db/tx.ts';
+import { auth } from './market.ts';
 
-export { auth, giveCards, grantCoins, total, writes } from '../market/test-support.ts';
+export { auth, giveCards, grantCoins, total, writes } from './market.ts';
 
 export interface ListingJson {
   id: string;

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../platform/db/tx.ts';
-import { COIN, SYSTEM_ACCOUNTS } from './accounts.ts';
-import * as ledger from './service.ts';
+import type { Db } from '../../src/platform/db/tx.ts';
+import { COIN, SYSTEM_ACCOUNTS } from '../../src/modules/ledger/accounts.ts';
+import * as ledger from '../../src/modules/ledger/service.ts';
 
 /** Credits a user's wallet from the gateway, as a confirmed deposit would (test fixtures). */
 export async function fund(db: Db, userId: string, amount: bigint): Promise<void> {

@@ -1,14 +1,21 @@
 // Shared by this module's tests: an app without background workers, an admin, a small catalogue
 // and ledger grants (coins from the payment gateway, cards and packs from the mint).
-import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
-import { expectStatus } from '../../../test/helpers/expect.ts';
-import { QUIET_ENV, bearer } from '../../../test/helpers/http.ts';
-import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
-import type { Db } from '../../platform/db/tx.ts';
-import { addMinted } from './pack-repo.ts';
-import { COIN, SYSTEM_ACCOUNTS, balances, ensureWallet, transfer, walletAccountId } from './ports.ts';
-import type { Rarity } from './rarity.ts';
-import { variantsOf } from './repo.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { expectStatus } from '../helpers/expect.ts';
+import { QUIET_ENV, bearer } from '../helpers/http.ts';
+import { createTestUser, type CreatedTestUser } from '../helpers/users.ts';
+import type { Db } from '../../src/platform/db/tx.ts';
+import { addMinted } from '../../src/modules/cards/pack-repo.ts';
+import {
+  COIN,
+  SYSTEM_ACCOUNTS,
+  balances,
+  ensureWallet,
+  transfer,
+  walletAccountId,
+} from '../../src/modules/cards/ports.ts';
+import type { Rarity } from '../../src/modules/cards/rarity.ts';
+import { variantsOf } from '../../src/modules/cards/repo.ts';
 
 export function startCardsApp(): Promise<TestApp> {
   return createTestApp({ env: QUIET_ENV });

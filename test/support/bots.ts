@@ -1,15 +1,15 @@
 // Test support of the bots module: an app, a card with recorded candles, funded users, deps.
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
-import { createTestApp, type TestApp } from '../../../../test/helpers/app.ts';
-import { QUIET_ENV, bearer } from '../../../../test/helpers/http.ts';
-import type { CreatedTestUser } from '../../../../test/helpers/users.ts';
-import type { Db } from '../../../platform/db/tx.ts';
-import { createVariant, giveCards, grantCoins } from '../../market/test-support.ts';
-import type { RunnerDeps } from '../runner.ts';
-import { createSandbox, type Sandbox } from '../sandbox/sandbox.ts';
-import type { Candle } from '../strategy.ts';
-import { StrategyCache } from '../strategy-cache.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { QUIET_ENV, bearer } from '../helpers/http.ts';
+import type { CreatedTestUser } from '../helpers/users.ts';
+import type { Db } from '../../src/platform/db/tx.ts';
+import { createVariant, giveCards, grantCoins } from './market.ts';
+import type { RunnerDeps } from '../../src/modules/bots/runner.ts';
+import { createSandbox, type Sandbox } from '../../src/modules/bots/sandbox/sandbox.ts';
+import type { Candle } from '../../src/modules/bots/strategy.ts';
+import { StrategyCache } from '../../src/modules/bots/strategy-cache.ts';
 
 export { grantCoins };
 export const auth = (u: CreatedTestUser) => bearer(u.token);

@@ -2,7 +2,7 @@
 // would have written them, so boards can be checked against the data they came from.
 import { sql } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
-import type { Db } from '../../platform/db/tx.ts';
+import type { Db } from '../../src/platform/db/tx.ts';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
