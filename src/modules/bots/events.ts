@@ -4,6 +4,8 @@ import type { BacktestRow, BotRow } from './tables.ts';
 export const BOTS_EVENTS = {
   /** A message for the bot's owner: runs, orders, fills, status and backtest progress. */
   publish: 'bots.publish',
+  /** A strategy got a new version (payload: strategyId, ownerId, version). */
+  strategyVersioned: 'bots.strategy_versioned',
 } as const;
 
 export interface BotMessagePayload {

@@ -1,9 +1,11 @@
 import { uuidv7 } from 'uuidv7';
 import type { Db } from '../../platform/db/tx.ts';
 import { withTransaction } from '../../platform/db/tx.ts';
+import { recordEvent } from '../../platform/events/index.ts';
 import { decodeIdCursor, pageById } from '../../platform/http/cursor.ts';
 import type { FieldProblem } from '../../platform/http/errors.ts';
 import { InvalidStrategyError, StrategyNotFoundError } from './errors.ts';
+import { BOTS_EVENTS } from './events.ts';
 import * as repo from './repo.ts';
 import { rulesStrategy, validateRules } from './rules.ts';
 import type { Sandbox } from './sandbox/sandbox.ts';
@@ -76,6 +78,12 @@ export async function addVersion(db: Db, sandbox: Sandbox, ownerId: string, id: 
   return withTransaction(db, async (tx) => {
     const row = await repo.addStrategyVersion(tx, id, content);
     if (!row) throw new StrategyNotFoundError();
+    await recordEvent(tx, {
+      type: BOTS_EVENTS.strategyVersioned,
+      aggregateType: 'strategy',
+      aggregateId: id,
+      payload: { strategyId: id, ownerId, version: row.latestVersion },
+    });
     return strategyView(row, content);
   });
 }

@@ -10,9 +10,10 @@ import { feedView } from './views.ts';
 /*
  * The activity feed: rows written when something happens to a public strategy (its bots shared,
  * a new version, a bot reaching a return milestone), read by whoever follows its author or one of
- * its bots. Rows carry names and numbers, never code. New versions and new bots are made in the
- * bots module, so a scan finds them: it moves each strategy's announced version on with a
- * conditional update, so two workers never announce one version twice.
+ * its bots. Rows carry names and numbers, never code. A new version is announced when bots' event
+ * about it arrives; new bots and milestones are found by a scan, which also catches any version an
+ * event missed. Each strategy's announced version moves on with a conditional update, so two
+ * workers never announce one version twice.
  */
 
 /** Total-return milestones (percent) a shared bot's reaching is news. */
@@ -113,6 +114,15 @@ async function announceMilestones(db: Db, strategies: Map<string, StrategyInfo>,
     });
   }
   return written;
+}
+
+/** Announces a public strategy's versions not announced yet (on bots' "new version" event). */
+export async function announceNewVersions(db: Db, strategyId: string): Promise<number> {
+  const sharing = await repo.findSharing(db, strategyId);
+  if (!sharing || sharing.visibility !== 'public') return 0;
+  const [strategy] = await strategiesInfo(db, [strategyId]);
+  if (!strategy || strategy.latestVersion <= sharing.announcedVersion) return 0;
+  return announceVersions(db, strategy, sharing.announcedVersion, await botsOfStrategies(db, [strategyId]));
 }
 
 /**

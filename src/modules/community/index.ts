@@ -1,5 +1,6 @@
 import type { ModuleDefinition } from '../../platform/module.ts';
-import { scanFeed } from './feed-service.ts';
+import { announceNewVersions, scanFeed } from './feed-service.ts';
+import { BOTS_EVENTS } from './ports.ts';
 import { communityBotRoutes, communitySocialRoutes, moderationRoutes, sharingRoutes } from './routes.ts';
 import { demoCommunitySeeder } from './seed.ts';
 
@@ -15,6 +16,9 @@ export const COMMUNITY_JOBS = { scanFeed: 'community.scan-feed' } as const;
 export const communityModule: ModuleDefinition = {
   name: 'community',
   setup(ctx) {
+    ctx.events.on(BOTS_EVENTS.strategyVersioned, 'community.announce-version', async (event) => {
+      await announceNewVersions(ctx.db, (event.payload as { strategyId: string }).strategyId);
+    });
     ctx.jobs.define(COMMUNITY_JOBS.scanFeed, async () => {
       const written = await scanFeed(ctx.db);
       if (written > 0) ctx.logger.info({ written }, 'community feed rows written');

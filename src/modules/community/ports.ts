@@ -26,6 +26,7 @@ export {
   principalOf,
 } from '../identity/index.ts';
 export { notify } from '../notifications/index.ts';
+export { BOTS_EVENTS } from '../bots/index.ts';
 export {
   botStandings,
   orderByStanding,
