@@ -10,7 +10,7 @@ import { demoCatalogSeeder, demoCollectionsSeeder } from './seed.ts';
 export { CARDS_EVENTS } from './open-service.ts';
 export { RARITIES, VARIANTS, variantAssetCode, type Rarity, type Variant } from './rarity.ts';
 export { cardHoldings, type Holding } from './holdings.ts';
-export { catalogPrices, findVariantRef, setsOfVariants, tradableBaseVariants } from './repo.ts';
+export { catalogPrices, findVariantRef, setsOfVariants, tradableBaseVariants, variantsOfCard } from './repo.ts';
 export { addMinted } from './pack-repo.ts';
 /** Read-only: other modules' listing queries join the catalogue (changes go through this module). */
 export { cardSets, cardVariants, cards } from './tables.ts';

@@ -1,4 +1,4 @@
-import { asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/tx.ts';
 import { cardSets, cardVariants, cards, openingPulls, upgrades, wishlist } from './tables.ts';
 
@@ -212,6 +212,17 @@ export async function findVariantRef(
     .innerJoin(cardSets, eq(cardSets.id, cards.setId))
     .where(eq(cardVariants.id, variantId));
   return row ?? null;
+}
+
+/** The variants of one card that its level cap allows, lowest first (none for an unknown id). */
+export async function variantsOfCard(db: Db, cardId: string): Promise<{ id: string; level: number }[]> {
+  if (!UUID.test(cardId)) return [];
+  return db
+    .select({ id: cardVariants.id, level: cardVariants.level })
+    .from(cardVariants)
+    .innerJoin(cards, eq(cards.id, cardVariants.cardId))
+    .where(and(eq(cardVariants.cardId, cardId), sql`${cardVariants.level} <= ${cards.maxLevel}`))
+    .orderBy(asc(cardVariants.level));
 }
 
 /** Variant ids of the given cards, or of every card of the given sets. */

@@ -107,7 +107,7 @@ export const marketDataRoutes: FastifyPluginAsyncTypebox<MarketDataRoutesOptions
       schema: {
         tags,
         summary: 'Order book depth',
-        description: 'Open quantity aggregated by price, best first; `cardId` is the card variant.' + CACHED,
+        description: 'Open quantity aggregated by price, best first.' + CACHED,
         params: CardParams,
         querystring: BookQuery,
         response: { 200: BookReply },

@@ -1,7 +1,7 @@
 import type { Db } from '../../platform/db/tx.ts';
 import { InvalidCursorError, decodeIdCursor, encodeIdCursor } from '../../platform/http/cursor.ts';
 import { ValidationError } from '../../platform/http/errors.ts';
-import { findVariantRef } from '../cards/index.ts';
+import { VARIANTS, findVariantRef, variantsOfCard } from '../cards/index.ts';
 import * as dataRepo from './data-repo.ts';
 import type { BookReply, CandlesReply, HistoryReply, TickerReply, TickersReply, TradesReply } from './data-schemas.ts';
 import {
@@ -18,7 +18,7 @@ import {
   type UserFill,
 } from './engine/index.ts';
 import { tickerOf as assembleTicker } from './engine/ticker.ts';
-import { UnknownCardError } from './errors.ts';
+import { CardHasVariantsError, UnknownCardError } from './errors.ts';
 import * as repo from './repo.ts';
 
 /*
@@ -26,10 +26,20 @@ import * as repo from './repo.ts';
  * bigint) so they can be cached as JSON; amounts stay far below 2^53.
  */
 
+/**
+ * The book a market-data route names: a variant id, or the id of a card with a single variant.
+ * A card with several variants is refused with their ids, so the caller can pick one.
+ */
 async function requireVariant(db: Db, cardId: string) {
   const v = await findVariantRef(db, cardId);
-  if (!v) throw new UnknownCardError();
-  return v;
+  if (v) return v;
+  const variants = await variantsOfCard(db, cardId);
+  const only = variants.length === 1 ? await findVariantRef(db, (variants[0] as { id: string }).id) : null;
+  if (only) return only;
+  if (variants.length > 1) {
+    throw new CardHasVariantsError(variants.map((x) => ({ id: x.id, variant: VARIANTS[x.level] ?? 'base' })));
+  }
+  throw new UnknownCardError();
 }
 
 /** Depth aggregated by price, best first, from the open orders. */

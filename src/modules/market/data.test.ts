@@ -7,6 +7,7 @@ import { expectProblem, expectStatus } from '../../../test/helpers/expect.ts';
 import { QUIET_ENV } from '../../../test/helpers/http.ts';
 import { drainOutbox } from '../../../test/helpers/outbox.ts';
 import { createTestUser, type CreatedTestUser } from '../../../test/helpers/users.ts';
+import { createCatalog } from '../../../test/support/cards.ts';
 import { auth, createVariant, giveCards, grantCoins, writes } from '../../../test/support/market.ts';
 
 let t: TestApp;
@@ -256,6 +257,24 @@ describe('tickers', () => {
     await drainOutbox(t);
     const ticker = expectStatus(await get(`/api/market/${traded}/ticker`), 200).json<Ticker>();
     expect(ticker).toMatchObject({ trades: 5, volume: 8, thin: false });
+  });
+
+  it('takes a card id where the card has one variant, and names the variants where it has several', async () => {
+    const { cardId } = await createVariant(t, admin, `MD${++codes}`);
+    const several = await get(`/api/market/${cardId}/book`);
+    expectProblem(several, 400, 'card_has_variants');
+    const named = several.json<{ variants: { id: string; variant: string }[] }>().variants;
+    expect(named.map((v) => v.variant)).toEqual(['base', 'foil', 'holo', 'gold'].slice(0, named.length));
+    expect(named.length).toBeGreaterThan(1);
+    expectStatus(await get(`/api/market/${named[0]?.id}/book`), 200);
+
+    const { ids } = await createCatalog(t, admin, { code: `MD${++codes}`, name: 'Single' }, [
+      { name: 'Only Base', rarity: 'common', maxLevel: 0 },
+    ]);
+    const single = ids.get('Only Base') ?? '';
+    const book = expectStatus(await get(`/api/market/${single}/book`), 200).json<{ cardId: string }>();
+    expect(book.cardId).not.toBe(single);
+    expect(expectStatus(await get(`/api/market/${book.cardId}/ticker`), 200).json<Ticker>().cardId).toBe(book.cardId);
   });
 
   it('refuses bad input with a problem naming the field, and writes nothing', async () => {

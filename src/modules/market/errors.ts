@@ -6,6 +6,18 @@ export class UnknownCardError extends NotFoundError {
   }
 }
 
+/** A card id where a variant is meant, of a card with several variants: the reply names them. */
+export class CardHasVariantsError extends AppError {
+  constructor(variants: { id: string; variant: string }[]) {
+    super(
+      'card_has_variants',
+      400,
+      `This is a card with ${variants.length} variants, each with its own book; use one of their ids`,
+      { variants },
+    );
+  }
+}
+
 /** The card left circulation: its book takes no new orders. */
 export class CardRetiredError extends ConflictError {
   constructor() {

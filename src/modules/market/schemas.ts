@@ -62,7 +62,17 @@ export const Order = Type.Object({
 });
 
 export const OrderIdParams = Type.Object({ id: Id }, { additionalProperties: false });
-export const CardParams = Type.Object({ cardId: Id }, { additionalProperties: false });
+export const CardParams = Type.Object(
+  {
+    cardId: Type.String({
+      format: 'uuid',
+      description:
+        'The book: a card variant id, or the id of a card with a single variant (a card with several is ' +
+        'refused with 400 `card_has_variants`, naming their ids)',
+    }),
+  },
+  { additionalProperties: false },
+);
 
 export const MyOrdersQuery = Type.Object(
   {
