@@ -42,6 +42,14 @@ describe('embedded data directory lock', () => {
     await release();
   });
 
+  it('takes over a lock naming this process that this process never took (a restarted container)', async () => {
+    const data = path.join(dir, 'd');
+    await writeFile(`${data}.lock`, String(process.pid));
+    const release = await lockDataDir(data);
+    await expect(lockDataDir(data)).rejects.toBeInstanceOf(DataDirInUseError);
+    await release();
+  });
+
   it('keeps a second embedded database off a directory in use until the first closes', async () => {
     const data = path.join(dir, 'c');
     const first = await openDatabase({ dataDir: data, poolSize: 1 });

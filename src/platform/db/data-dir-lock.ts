@@ -4,8 +4,12 @@ import path from 'node:path';
 /*
  * One process at a time on an embedded data directory: two PGlite instances writing the same
  * files corrupt them. The holder's pid sits in `<dir>.lock`; a lock whose process has gone (a
- * crash, kill -9) is taken over.
+ * crash, kill -9) is taken over. A lock naming this very process is held only if this process
+ * took it: a restarted container often gets the pid its crashed predecessor had.
  */
+
+/** Lock files this process holds. */
+const held = new Set<string>();
 
 export class DataDirInUseError extends Error {
   constructor(
@@ -37,11 +41,18 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
       const handle = await open(file, 'wx');
       await handle.writeFile(String(process.pid));
       await handle.close();
-      return () => rm(file, { force: true });
+      held.add(file);
+      return async () => {
+        held.delete(file);
+        await rm(file, { force: true });
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new DataDirInUseError(dataDir, pid);
+      const mine = pid === process.pid;
+      if (Number.isInteger(pid) && pid > 0 && (mine ? held.has(file) : alive(pid))) {
+        throw new DataDirInUseError(dataDir, pid);
+      }
       await rm(file, { force: true });
     }
   }
