@@ -9,7 +9,7 @@ import { uuidv7 } from 'uuidv7';
 import type { PlatformContext, ModuleDefinition } from './platform/module.ts';
 import { installProblemHandlers } from './platform/http/errors.ts';
 import { securityHeadersPlugin } from './platform/http/security-headers.ts';
-import { validatorCompiler } from './platform/http/validation.ts';
+import { rejectNulCharacters, validatorCompiler } from './platform/http/validation.ts';
 import { authPlugin } from './platform/http/auth.ts';
 import { healthRoutes } from './platform/http/health.ts';
 import { metricsPlugin } from './platform/metrics/metrics.ts';
@@ -57,6 +57,7 @@ export async function buildApp({ ctx, modules, runsJobs }: BuildAppOptions): Pro
     routeCatalog.push(route as RouteOptions);
   });
   app.setValidatorCompiler(validatorCompiler);
+  app.addHook('preValidation', rejectNulCharacters);
   installProblemHandlers(app);
   // JSON is the only body the API reads: a text/plain body must be a 415, not a string that later
   // fails schema checks with a confusing message. A route that needs another type adds its parser.

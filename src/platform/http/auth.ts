@@ -21,7 +21,17 @@ export interface AuthOptions {
   checks: PrincipalCheck[];
 }
 
-/** Reads `Authorization: Bearer …`; a present but bad token is a 401 even on public routes. */
+/** Routes anyone may call: declared `public`, or not an API route at all (unknown paths). */
+function isPublic(request: FastifyRequest): boolean {
+  const access = (request.routeOptions.config as { access?: unknown } | undefined)?.access;
+  return access === undefined || access === 'public';
+}
+
+/**
+ * Reads `Authorization: Bearer …`. A present but bad token is a 401 on protected routes; on public
+ * routes it is ignored and the call is anonymous, so a client holding an expired access token can
+ * still sign in, refresh and read what anyone may.
+ */
 export const authPlugin = fp<AuthOptions>(
   async (app: FastifyInstance, opts) => {
     app.decorateRequest('principal', null);
@@ -29,8 +39,13 @@ export const authPlugin = fp<AuthOptions>(
       const header = request.headers.authorization;
       if (!header) return;
       const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
-      if (!match?.[1]) throw new UnauthorizedError('The Authorization header must be "Bearer <token>"');
-      request.principal = await authenticateToken(opts, match[1]);
+      try {
+        if (!match?.[1]) throw new UnauthorizedError('The Authorization header must be "Bearer <token>"');
+        request.principal = await authenticateToken(opts, match[1]);
+      } catch (err) {
+        if (err instanceof UnauthorizedError && isPublic(request)) return;
+        throw err;
+      }
     });
   },
   { name: 'platform-auth' },

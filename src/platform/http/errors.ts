@@ -82,6 +82,18 @@ interface Problem {
   [key: string]: unknown;
 }
 
+/** RFC 9457's members and ours that an error's extra fields may never overwrite. */
+const STANDARD_MEMBERS = new Set(['type', 'title', 'status', 'code', 'detail', 'instance', 'requestId']);
+
+/** An error's extra fields, those named like a standard member renamed `current<Name>` (a state, say). */
+function extraMembers(extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(extra)) {
+    out[STANDARD_MEMBERS.has(key) ? `current${key[0]?.toUpperCase() ?? ''}${key.slice(1)}` : key] = value;
+  }
+  return out;
+}
+
 function sendProblem(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -91,6 +103,7 @@ function sendProblem(
   extra: Record<string, unknown> = {},
 ) {
   const body: Problem = {
+    ...extraMembers(extra),
     type: `https://docs.ece-trading-cards.example/problems/${code}`,
     title: TITLES[status] ?? 'Error',
     status,
@@ -98,7 +111,6 @@ function sendProblem(
     detail,
     instance: request.url.split('?')[0] ?? request.url,
     requestId: String(request.id),
-    ...extra,
   };
   return reply.status(status).type(PROBLEM_CONTENT_TYPE).send(body);
 }

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uuidv7 } from 'uuidv7';
+import { STRATEGY_TEMPLATES } from '../../src/modules/bots/index.ts';
+import { expectProblem, expectStatus } from '../helpers/expect.ts';
+import { QUIET_ENV, bearer, json } from '../helpers/http.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { createTestUser, type CreatedTestUser } from '../helpers/users.ts';
+import { cardHeldBy } from '../support/bots.ts';
+
+/*
+ * Inputs an attacker (or a confused client) sends that once reached the database or the error
+ * handler as they were: ids in `urn:uuid:` form, NUL characters in any text, a stale token on a
+ * public route, an error whose extra fields shadowed the problem's own `status`.
+ */
+
+let t: TestApp;
+let admin: CreatedTestUser;
+let alice: CreatedTestUser;
+
+beforeAll(async () => {
+  t = await createTestApp({ env: QUIET_ENV });
+  admin = await createTestUser(t, { role: 'admin' });
+  alice = await createTestUser(t);
+}, 60_000);
+afterAll(() => t?.close());
+
+const get = (url: string, headers: Record<string, string> = {}) => t.app.inject({ url, headers });
+
+describe('hardening', () => {
+  it('refuses ids in urn:uuid form with a 400 naming the parameter', async () => {
+    const urn = `urn:uuid:${uuidv7()}`;
+    const card = await get(`/api/cards/${urn}`);
+    expectProblem(card, 400, 'validation_failed');
+    expect(card.body).toContain('params.id');
+    const tickers = await get(`/api/market/tickers?cardIds=${urn}`);
+    expectProblem(tickers, 400, 'validation_failed');
+    expect(tickers.body).toContain('cardIds');
+    // The bare form still works, in either case.
+    expectProblem(await get(`/api/cards/${uuidv7().toUpperCase()}`), 404, 'not_found');
+  });
+
+  it('refuses NUL characters anywhere in a request with a 400 naming where, and writes nothing', async () => {
+    const list = await get('/api/cards?name=dra%00ke');
+    expectProblem(list, 400, 'validation_failed');
+    expect(json<{ errors: { field: string }[] }>(list).errors[0]?.field).toBe('query.name');
+    expectProblem(await get('/api/users/ali%00ce'), 400, 'validation_failed');
+    const profile = await t.app.inject({
+      method: 'PUT',
+      url: '/api/users/profile',
+      headers: bearer(alice.token),
+      payload: { bio: 'hello\u0000world' },
+    });
+    expectProblem(profile, 400, 'validation_failed');
+    expect(json<{ errors: { field: string }[] }>(profile).errors[0]?.field).toBe('body.bio');
+    const nested = await t.app.inject({
+      method: 'POST',
+      url: '/api/strategies',
+      headers: bearer(alice.token),
+      payload: { name: 'x', kind: 'rules', document: { version: 1, note: ['ok', 'n\u0000'] } },
+    });
+    expect(json<{ errors: { field: string }[] }>(nested).errors[0]?.field).toBe('body.document/note/1');
+    const me = json<{ bio: string | null }>(await get('/api/auth/me', bearer(alice.token)));
+    expect(me.bio).toBeNull();
+  });
+
+  it('ignores a stale token on public routes and keeps protected ones strict', async () => {
+    const stale = bearer('not.a.valid-token');
+    expectStatus(await get('/health/live', stale), 200);
+    expectStatus(await get('/api/cards?limit=1', stale), 200);
+    const login = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: stale,
+      payload: { email: alice.email, password: 'wrong-password-for-sure' },
+    });
+    expectProblem(login, 401, 'invalid_credentials');
+    expectProblem(await get('/api/auth/me', stale), 401, 'unauthorized');
+    expectProblem(await get('/api/auth/me', { authorization: 'Basic abc' }), 401, 'unauthorized');
+  });
+
+  it("keeps the problem's own status when an error carries a state of the same name", async () => {
+    const sma = STRATEGY_TEMPLATES.find((x) => x.id === 'sma-crossover');
+    const strategy = json<{ id: string }>(
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/strategies',
+        headers: bearer(alice.token),
+        payload: { name: 'SMA', kind: 'rules', document: sma?.kind === 'rules' ? sma.document : null },
+      }),
+    );
+    const card = await cardHeldBy(t, admin, alice, 'HARD1');
+    const bot = json<{ id: string }>(
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/bots',
+        headers: bearer(alice.token),
+        payload: {
+          name: 'b',
+          strategyId: strategy.id,
+          mode: 'paper',
+          variantIds: [card],
+          interval: '1h',
+          allocation: 1000,
+        },
+      }),
+    );
+    const start = () =>
+      t.app.inject({ method: 'POST', url: `/api/bots/${bot.id}/start`, headers: bearer(alice.token) });
+    expectStatus(await start(), 200);
+    const again = await start();
+    expectProblem(again, 409, 'bot_state');
+    expect(json(again)).toMatchObject({ status: 409, currentStatus: 'running' });
+  });
+});
