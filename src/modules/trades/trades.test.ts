@@ -134,7 +134,7 @@ describe('trade offers', () => {
     expect(await snapshot()).toEqual(before);
     const res = await act(t, w.bob, offer.id, 'accept');
     expect(res.statusCode).toBe(409);
-    expect(res.json<{ status: string }>().status).toBe('expired');
+    expect(res.json()).toMatchObject({ status: 409, code: 'offer_not_open', currentStatus: 'expired' });
     expect((await reconcile(t.runtime.ctx.db)).ok).toBe(true);
   });
 

@@ -21,8 +21,13 @@ export interface AuthOptions {
   checks: PrincipalCheck[];
 }
 
-/** Routes anyone may call: declared `public`, or not an API route at all (unknown paths). */
+/**
+ * Plain requests to routes anyone may call: declared `public`, or not an API route at all (unknown
+ * paths). A websocket handshake is never one: a connection opened with a bad token is refused, not
+ * quietly made anonymous for its whole life.
+ */
 function isPublic(request: FastifyRequest): boolean {
+  if (request.headers.upgrade?.toLowerCase() === 'websocket') return false;
   const access = (request.routeOptions.config as { access?: unknown } | undefined)?.access;
   return access === undefined || access === 'public';
 }
