@@ -99,11 +99,15 @@ describe('comments', () => {
   });
 
   it('are plain text: control characters are removed, markup is stored as text', async () => {
-    const res = await comment(carol, 'Hi\u0000 there\u0007 <b>bold</b>\r\nline two\u202E');
+    const res = await comment(carol, 'Hi there\u0007 <b>bold</b>\r\nline two\u202E');
     expectStatus(res, 201);
     expect(json(res).body).toBe('Hi there <b>bold</b>\nline two');
     const before = await communityCounts(t);
-    const empty = await comment(carol, '\u0000\u0001  ');
+    // A NUL character is refused for every route before the comment's own cleaning.
+    const nul = await comment(carol, 'Hi\u0000 there');
+    expectProblem(nul, 400, 'validation_failed');
+    expect(json<{ errors: { field: string }[] }>(nul).errors[0]?.field).toBe('body.body');
+    const empty = await comment(carol, '\u0001\u0002  ');
     expectProblem(empty, 400, 'validation_failed');
     expect(json<{ errors: { field: string }[] }>(empty).errors[0]?.field).toBe('body.body');
     for (const [payload, field] of [
