@@ -12,7 +12,6 @@
  * `npm start` would, in its own process, on 127.0.0.1. Afterwards the ledger is reconciled.
  */
 import type { ChildProcess } from 'node:child_process';
-import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
@@ -23,7 +22,7 @@ import { modules } from '../src/modules/index.ts';
 import { COIN, SYSTEM_ACCOUNTS, ensureWallets, reconcile, transfer } from '../src/modules/ledger/index.ts';
 import { createRuntime } from '../src/platform/runtime.ts';
 import { scratchDatabase } from './support/postgres.ts';
-import { benchServerEnv, measureGets, startServerProcess } from './support/server.ts';
+import { benchServerEnv, measureGets, measurePosts, startServerProcess, type PostFigures } from './support/server.ts';
 import { printTable } from './support/table.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -47,46 +46,31 @@ const LIMITS: MarketDefaults = {
 
 const serverEnv = (databaseUrl: string, port: number) => benchServerEnv(databaseUrl, port, DB_CONNECTIONS);
 
-interface Figures {
-  perSecond: number;
-  p99: number;
-  failed: number;
-}
-
 interface Target {
   eventId: string;
   marketId: string;
   outcomes: string[];
 }
 
-async function measureBets(base: string, tokens: string[], targets: Target[], seconds: number): Promise<Figures> {
-  let n = 0;
-  const result = await autocannon({
-    url: base,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [
-      {
-        method: 'POST',
-        path: '/api/betting/place-bet',
-        setupRequest: (req) => {
-          const i = n++;
-          const target = targets[i % targets.length] as Target;
-          return {
-            ...req,
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i % tokens.length]}` },
-            body: JSON.stringify({
-              eventId: target.eventId,
-              marketId: target.marketId,
-              outcomeId: target.outcomes[i % target.outcomes.length],
-              stake: 100 + (i % 50),
-            }),
-          };
+function measureBets(base: string, tokens: string[], targets: Target[], seconds: number): Promise<PostFigures> {
+  return measurePosts(
+    base,
+    '/api/betting/place-bet',
+    (n) => {
+      const target = targets[n % targets.length] as Target;
+      return {
+        token: tokens[n % tokens.length] as string,
+        body: {
+          eventId: target.eventId,
+          marketId: target.marketId,
+          outcomeId: target.outcomes[n % target.outcomes.length],
+          stake: 100 + (n % 50),
         },
-      },
-    ],
-  });
-  return { perSecond: result['2xx'] / seconds, p99: result.latency.p99, failed: result.non2xx + result.errors };
+      };
+    },
+    seconds,
+    CONNECTIONS,
+  );
 }
 
 async function main() {
@@ -198,7 +182,7 @@ async function main() {
       `\nBetting on PostgreSQL (${SECONDS} s each, ${CONNECTIONS} connections, server pool ${DB_CONNECTIONS}, ` +
         `${USERS} bettors, Node ${process.version}, ${new Date().toISOString()})\n`,
     );
-    const row = (label: string, f: Figures) => [
+    const row = (label: string, f: PostFigures) => [
       label,
       f.perSecond.toFixed(0),
       String(f.p99),

@@ -13,7 +13,6 @@
  * reconciled and every book is checked to be uncrossed.
  */
 import type { ChildProcess } from 'node:child_process';
-import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
@@ -25,7 +24,7 @@ import { COIN, SYSTEM_ACCOUNTS, ensureWallets, reconcile, transfer, type Leg } f
 import { runSeeds } from '../src/platform/db/seed.ts';
 import { createRuntime } from '../src/platform/runtime.ts';
 import { scratchDatabase } from './support/postgres.ts';
-import { benchServerEnv, measureGets, startServerProcess } from './support/server.ts';
+import { benchServerEnv, measureGets, measurePosts, startServerProcess, type PostFigures } from './support/server.ts';
 import { printTable } from './support/table.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -38,12 +37,6 @@ const serverEnv = (databaseUrl: string, port: number) => benchServerEnv(database
 const measureLive = (base: string, seconds: number) =>
   measureGets(base, 'GET /health/live', () => '/health/live', seconds, CONNECTIONS);
 
-interface Figures {
-  perSecond: number;
-  p99: number;
-  failed: number;
-}
-
 interface Book {
   variantId: string;
   /** Catalogue price: the centre of the price band before the first trade. */
@@ -55,38 +48,19 @@ function orderBody(n: number, books: readonly Book[]) {
   const side = n % 2 === 0 ? 'buy' : 'sell';
   const book = books[Math.floor(n / 2) % books.length] as Book;
   const price = book.price + ((n * 7919) % 11) - 5;
-  return JSON.stringify({
+  return {
     cardId: book.variantId,
     side,
     type: 'limit',
     timeInForce: 'GTC',
     quantity: 1 + (n % 3),
     price,
-  });
+  };
 }
 
-async function measureOrders(base: string, tokens: string[], books: Book[], seconds: number): Promise<Figures> {
-  let n = 0;
-  const result = await autocannon({
-    url: base,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [
-      {
-        method: 'POST',
-        path: '/api/market/orders',
-        setupRequest: (req) => {
-          const i = n++;
-          return {
-            ...req,
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i % tokens.length]}` },
-            body: orderBody(i, books),
-          };
-        },
-      },
-    ],
-  });
-  return { perSecond: result['2xx'] / seconds, p99: result.latency.p99, failed: result.non2xx + result.errors };
+function measureOrders(base: string, tokens: string[], books: Book[], seconds: number): Promise<PostFigures> {
+  const requestOf = (n: number) => ({ token: tokens[n % tokens.length] as string, body: orderBody(n, books) });
+  return measurePosts(base, '/api/market/orders', requestOf, seconds, CONNECTIONS);
 }
 
 async function main() {
@@ -145,7 +119,7 @@ async function main() {
       `\nOrder placement on PostgreSQL (${SECONDS} s each, ${CONNECTIONS} connections, server pool ` +
         `${DB_CONNECTIONS}, ${USERS} traders, Node ${process.version}, ${new Date().toISOString()})\n`,
     );
-    const row = (label: string, f: Figures) => [
+    const row = (label: string, f: PostFigures) => [
       label,
       f.perSecond.toFixed(0),
       String(f.p99),

@@ -104,3 +104,43 @@ export async function measureGets(
     failed: result.non2xx + result.errors + result.timeouts,
   };
 }
+
+export interface PostFigures {
+  perSecond: number;
+  p99: number;
+  failed: number;
+}
+
+/**
+ * JSON POSTs/s and p99 to `path` for `seconds`; `requestOf(n)` gives the n-th request's bearer
+ * token and body.
+ */
+export async function measurePosts(
+  base: string,
+  path: string,
+  requestOf: (n: number) => { token: string; body: unknown },
+  seconds: number,
+  connections: number,
+): Promise<PostFigures> {
+  let n = 0;
+  const result = await autocannon({
+    url: base,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        path,
+        setupRequest: (req) => {
+          const { token, body } = requestOf(n++);
+          return {
+            ...req,
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: JSON.stringify(body),
+          };
+        },
+      },
+    ],
+  });
+  return { perSecond: result['2xx'] / seconds, p99: result.latency.p99, failed: result.non2xx + result.errors };
+}
