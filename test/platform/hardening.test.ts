@@ -111,4 +111,30 @@ describe('hardening', () => {
     expectProblem(again, 409, 'bot_state');
     expect(json(again)).toMatchObject({ status: 409, currentStatus: 'running' });
   });
+
+  it('refuses a cursor out of its range and an urn id inside a list with a 400, never a 500', async () => {
+    const huge = await get('/api/admin/audit?cursor=9999999999999999999', bearer(admin.token));
+    expectProblem(huge, 400, 'validation_failed');
+    expect(json<{ errors: { field: string }[] }>(huge).errors[0]?.field).toBe('query.cursor');
+    // A cursor holding an id beyond the bigint range is refused the same way.
+    const forged = Buffer.from(JSON.stringify(['9999999999999999999'])).toString('base64url');
+    expectProblem(await get(`/api/admin/audit?cursor=${forged}`, bearer(admin.token)), 400, 'validation_failed');
+    // Reading the log is audited, so two reads leave two rows to page through.
+    await get('/api/admin/audit', bearer(admin.token));
+    await get('/api/admin/audit', bearer(admin.token));
+    const first = json<{ nextCursor: string | null }>(await get('/api/admin/audit?limit=1', bearer(admin.token)));
+    expect(first.nextCursor).not.toBeNull();
+    expectStatus(await get(`/api/admin/audit?limit=1&cursor=${first.nextCursor}`, bearer(admin.token)), 200);
+
+    const before = json<unknown[]>(await get('/api/packs')).length;
+    const pack = await t.app.inject({
+      method: 'POST',
+      url: '/api/packs',
+      headers: bearer(admin.token),
+      payload: { name: 'urn', price: 1, setIds: [`urn:uuid:${uuidv7()}`], slots: [{ weights: { common: 1 } }] },
+    });
+    expectProblem(pack, 400, 'validation_failed');
+    expect(pack.body).toContain('setIds');
+    expect(json<unknown[]>(await get('/api/packs')).length).toBe(before);
+  });
 });

@@ -153,6 +153,36 @@ describe('OpenAPI document', () => {
     expect(ops.flatMap((o) => operationProblems(o.method, o.path, o.op))).toEqual([]);
   });
 
+  it('never marks a member with a default as required (the server fills it in)', () => {
+    interface Parameter {
+      name: string;
+      in: string;
+      required?: boolean;
+      schema?: { default?: unknown };
+    }
+    const ops = operations(doc) as { method: string; path: string; op: Operation & { parameters?: Parameter[] } }[];
+    const requiredWithDefault = ops.flatMap(({ method, path, op }) => [
+      ...(op.parameters ?? [])
+        .filter((p) => p.in === 'query' && p.required && p.schema?.default !== undefined)
+        .map((p) => `${method} ${path} query.${p.name}`),
+      ...Object.values(op.requestBody?.content ?? {}).flatMap((media) => {
+        const body = media.schema as { required?: string[]; properties?: Record<string, { default?: unknown }> };
+        return (body?.required ?? [])
+          .filter((name) => body.properties?.[name]?.default !== undefined)
+          .map((name) => `${method} ${path} body.${name}`);
+      }),
+    ]);
+    expect(requiredWithDefault).toEqual([]);
+    const purchase = ops.find((o) => o.method === 'POST' && o.path === '/api/packs/{id}/purchase')?.op;
+    const body = purchase?.requestBody?.content['application/json']?.schema as { properties?: object; required?: [] };
+    expect(body.properties).toHaveProperty('quantity');
+    expect(body.required ?? []).not.toContain('quantity');
+    const list = ops.find((o) => o.method === 'GET' && o.path === '/api/admin/audit')?.op as {
+      parameters?: Parameter[];
+    };
+    expect(list.parameters?.find((p) => p.name === 'limit')).toMatchObject({ in: 'query', required: false });
+  });
+
   it('flags an operation whose schemas are missing', () => {
     const bare: Operation = {
       responses: { 200: { description: 'Default Response' } },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { appendAudit, listAudit, originOf } from '../../platform/audit/index.ts';
+import { decodeCursor, encodeCursor } from '../../platform/http/cursor.ts';
 import type { PlatformContext } from '../../platform/module.ts';
 import { ledgerDeps } from './deps.ts';
 import { guard, principalOf } from './identity-port.ts';
@@ -67,6 +68,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> = 
     },
     async (request) => {
       const q = request.query;
+      const before = decodeCursor(q.cursor, readAuditCursor);
       const rows = await listAudit(db, {
         limit: q.limit + 1,
         ...(q.actor ? { actorId: q.actor } : {}),
@@ -75,7 +77,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> = 
         ...(q.target ? { targetId: q.target } : {}),
         ...(q.from ? { from: new Date(q.from) } : {}),
         ...(q.to ? { to: new Date(q.to) } : {}),
-        ...(q.cursor ? { before: BigInt(q.cursor) } : {}),
+        ...(before !== undefined ? { before } : {}),
       });
       await appendAudit(db, {
         actor: { type: 'user', id: principalOf(request).userId },
@@ -88,7 +90,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> = 
       const last = items.at(-1);
       return {
         items: items.map((r) => ({ ...r, id: r.id.toString(), occurredAt: r.occurredAt.toISOString() })),
-        nextCursor: rows.length > q.limit && last ? last.id.toString() : null,
+        nextCursor: rows.length > q.limit && last ? encodeCursor([last.id.toString()]) : null,
       };
     },
   );
@@ -113,3 +115,14 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> = 
       deps.payments.simulate(request.params.id, request.body.outcome, principalOf(request).userId, originOf(request)),
   );
 };
+
+const MAX_BIGINT = 2n ** 63n - 1n;
+
+/** The audit log pages by its bigint id, carried as a decimal string inside the opaque cursor. */
+function readAuditCursor(raw: unknown): bigint | undefined {
+  if (!Array.isArray(raw) || raw.length !== 1 || typeof raw[0] !== 'string' || !/^[0-9]{1,19}$/.test(raw[0])) {
+    return undefined;
+  }
+  const id = BigInt(raw[0]);
+  return id <= MAX_BIGINT ? id : undefined;
+}

@@ -146,7 +146,7 @@ export const ReconcileReply = Type.Object({
 export const AuditQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,19}$', description: 'From the previous page' })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'From the previous page' })),
     actor: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Actor id (user id, job)' })),
     action: Type.Optional(Type.String({ minLength: 1, maxLength: 128, example: 'wallet.transfer' })),
     targetType: Type.Optional(Type.String({ minLength: 1, maxLength: 64, example: 'transfer' })),
