@@ -7,7 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import { uuidv7 } from 'uuidv7';
 import type { PlatformContext, ModuleDefinition } from './platform/module.ts';
-import { installProblemHandlers } from './platform/http/errors.ts';
+import { clientErrorHandler, frameworkErrors, installProblemHandlers } from './platform/http/errors.ts';
 import { securityHeadersPlugin } from './platform/http/security-headers.ts';
 import { rejectNulCharacters, validatorCompiler } from './platform/http/validation.ts';
 import { authPlugin } from './platform/http/auth.ts';
@@ -50,6 +50,8 @@ export async function buildApp({ ctx, modules, runsJobs }: BuildAppOptions): Pro
     routerOptions: { ignoreTrailingSlash: true },
     forceCloseConnections: false,
     return503OnClosing: true,
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const routeCatalog: RouteOptions[] = [];
@@ -137,6 +139,12 @@ export async function buildApp({ ctx, modules, runsJobs }: BuildAppOptions): Pro
     policies: ctx.channelPolicies,
     heartbeatMs: config.WS_HEARTBEAT_MS,
     maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+    stateChannels: ctx.stateChannels,
+    cache: ctx.cache,
+    stateMaxRateHz: config.WS_STATE_MAX_RATE_HZ,
+    maxConnectionsPerAddress: config.WS_MAX_CONNECTIONS_PER_ADDRESS,
+    loopbackMaxConnections: config.NODE_ENV === 'production' ? undefined : config.WS_LOOPBACK_MAX_CONNECTIONS,
+    fanoutChunkSize: config.WS_FANOUT_CHUNK_SIZE,
   });
   for (const mod of modules) {
     if (mod.routes) await app.register(mod.routes, { ctx });

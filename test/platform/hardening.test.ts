@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from 'uuidv7';
 import { STRATEGY_TEMPLATES } from '../../src/modules/bots/index.ts';
@@ -6,6 +7,7 @@ import { QUIET_ENV, bearer, json } from '../helpers/http.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestUser, type CreatedTestUser } from '../helpers/users.ts';
 import { cardHeldBy } from '../support/bots.ts';
+import { createUserForTest, login } from '../support/identity.ts';
 
 /*
  * Inputs an attacker (or a confused client) sends that once reached the database or the error
@@ -136,5 +138,49 @@ describe('hardening', () => {
     expectProblem(pack, 400, 'validation_failed');
     expect(pack.body).toContain('setIds');
     expect(json<unknown[]>(await get('/api/packs')).length).toBe(before);
+  });
+
+  it('tells browsers and caches never to keep a token or account reply', async () => {
+    const u = await createUserForTest(t.runtime.ctx);
+    const signIn = await login(t.app, u.email, u.password);
+    expectStatus(signIn, 200);
+    expect(signIn.headers['cache-control']).toBe('no-store');
+    const session = json<{ accessToken: string; refreshToken: string }>(signIn);
+    const refresh = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/refresh',
+      payload: { refreshToken: session.refreshToken },
+    });
+    expectStatus(refresh, 200);
+    expect(refresh.headers['cache-control']).toBe('no-store');
+    const me = await get('/api/auth/me', bearer(session.accessToken));
+    expectStatus(me, 200);
+    expect(me.headers['cache-control']).toBe('no-store');
+    // A refused sign-in is not kept either.
+    expect((await login(t.app, u.email, 'not the password')).headers['cache-control']).toBe('no-store');
+  });
+
+  it('answers a path segment or headers too large as problem+json too', async () => {
+    const long = await get(`/api/cards/${'a'.repeat(600)}`);
+    expectProblem(long, 414, 'uri_too_long');
+
+    // Node's parser refuses these before Fastify runs, so only a real socket shows the reply.
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.app.server.address() as { port: number };
+    const reply = await new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port, path: '/health/live', headers: { 'x-filler': 'a'.repeat(20_000) } },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] ?? '', body }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(reply.status).toBe(431);
+    expect(reply.type).toMatch(/^application\/problem\+json/);
+    expect(JSON.parse(reply.body)).toMatchObject({ status: 431, code: 'headers_too_large' });
   });
 });

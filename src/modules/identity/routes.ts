@@ -61,6 +61,10 @@ function tokenReply(reply: FastifyReply, issued: service.IssuedSession) {
 export const identityRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> = async (app, { ctx }) => {
   const deps = identityDeps(ctx);
   await app.register(cookie);
+  // Tokens, sessions and account data: never kept by a browser or a shared cache (RFC 6749 §5.1).
+  app.addHook('onRequest', async (_request, reply) => {
+    void reply.header('cache-control', 'no-store');
+  });
 
   app.post(
     '/api/auth/register',

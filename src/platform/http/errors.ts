@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** One field that failed validation, named by its location (`body.email`, `query.limit`). */
@@ -60,11 +62,14 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -169,6 +174,56 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; detail?: str
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'malformed_json', detail: 'The JSON body is empty' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'malformed_json', detail: 'The body is not valid JSON' },
 };
+
+/**
+ * Failures the router meets before any route runs (Fastify's `frameworkErrors`): a path parameter
+ * longer than the router takes is a 414, a URL that does not decode a 400, both as problem+json.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return sendProblem(request, reply, 414, 'uri_too_long', 'A path segment is longer than this API accepts');
+  }
+  if (error.code === 'FST_ERR_BAD_URL') return sendProblem(request, reply, 400, 'bad_url', 'The URL does not decode');
+  return sendProblem(request, reply, error.statusCode ?? 400, 'bad_request', error.message);
+}
+
+const CLIENT_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: 'headers_too_large',
+    detail: 'The request headers are larger than this API accepts',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request_timeout', detail: 'The request did not arrive in time' },
+};
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (headers too large, a timeout, bytes
+ * that are not HTTP): answered on the raw socket, still as problem+json, then the socket closes.
+ */
+export function clientErrorHandler(this: FastifyInstance, error: Error & { code?: string }, socket: Duplex) {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const known = error.code ? CLIENT_ERRORS[error.code] : undefined;
+  const { status, code, detail } = known ?? {
+    status: 400,
+    code: 'bad_request',
+    detail: 'The request is not valid HTTP',
+  };
+  const body = JSON.stringify({
+    type: `https://docs.ece-trading-cards.example/problems/${code}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    code,
+    detail,
+  });
+  this.log.debug({ err: error }, 'refused before routing');
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
 
 /** Installs the one error handler and the 404 handler: every failure leaves as problem+json. */
 export function installProblemHandlers(app: FastifyInstance) {
