@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { originOf } from '../../platform/audit/index.ts';
-import { NotFoundError, ValidationError } from '../../platform/http/errors.ts';
+import { NotFoundError } from '../../platform/http/errors.ts';
 import { IdempotencyHeaders, runIdempotent } from '../../platform/http/idempotency.ts';
 import type { PlatformContext } from '../../platform/module.ts';
 import { adminRoutes } from './admin-routes.ts';
@@ -62,15 +62,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> =
         response: { 200: TransactionsPage },
       },
     },
-    async (request) => {
-      const page = await wallet.walletHistory(db, principalOf(request).userId, request.query);
-      if (!page) {
-        throw new ValidationError('Invalid request: query.cursor', [
-          { field: 'query.cursor', message: 'is not valid' },
-        ]);
-      }
-      return page;
-    },
+    async (request) => wallet.walletHistory(db, principalOf(request).userId, request.query),
   );
 
   app.get(

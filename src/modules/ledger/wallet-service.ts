@@ -16,6 +16,7 @@ import { keyOf } from './legs.ts';
 import * as repo from './repo.ts';
 import * as ledger from './service.ts';
 import { accountHistory } from './wallet-repo.ts';
+import { UUID_PATTERN, decodeCursor, encodeCursor } from '../../platform/http/cursor.ts';
 
 export interface Limits {
   maxAmount: bigint;
@@ -165,12 +166,12 @@ export interface HistoryQuery {
   to?: string | undefined;
 }
 
-const encodeCursor = (transferId: string, asset: string) => Buffer.from(`${transferId}|${asset}`).toString('base64url');
-
-function decodeCursor(cursor: string | undefined) {
-  if (!cursor) return undefined;
-  const [transferId, asset] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (!transferId || !asset || !/^[0-9a-f-]{36}$/.test(transferId)) return null;
+/** History pages by (transfer, asset): one transfer can move several assets through a wallet. */
+function readHistoryCursor(raw: unknown) {
+  if (!Array.isArray(raw) || raw.length !== 2) return undefined;
+  const [transferId, asset] = raw as unknown[];
+  if (typeof transferId !== 'string' || !UUID_PATTERN.test(transferId)) return undefined;
+  if (typeof asset !== 'string' || asset.length === 0 || asset.length > 64) return undefined;
   return { transferId, asset };
 }
 
@@ -192,10 +193,9 @@ async function describeAccounts(db: Db, ids: string[]) {
   return out;
 }
 
-/** The user's wallet history, newest first; `null` when the cursor is not one of ours. */
+/** The user's wallet history, newest first. */
 export async function walletHistory(db: Db, userId: string, q: HistoryQuery) {
-  const after = decodeCursor(q.cursor);
-  if (after === null) return null;
+  const after = decodeCursor(q.cursor, readHistoryCursor);
   const rows = await accountHistory(db, {
     accountId: walletAccountId(userId),
     limit: q.limit + 1,
@@ -225,7 +225,7 @@ export async function walletHistory(db: Db, userId: string, q: HistoryQuery) {
         createdAt: new Date(r.created_at).toISOString(),
       };
     }),
-    nextCursor: rows.length > q.limit && last ? encodeCursor(last.transfer_id, last.asset) : null,
+    nextCursor: rows.length > q.limit && last ? encodeCursor([last.transfer_id, last.asset]) : null,
   };
 }
 

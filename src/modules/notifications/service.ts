@@ -5,8 +5,9 @@ import type { Mailer } from '../../platform/mail/index.ts';
 import type { RealtimeHub } from '../../platform/realtime/hub.ts';
 import { userChannel } from '../../platform/realtime/ws.ts';
 import { getMailAddress, getNotificationPreferences } from '../identity/index.ts';
-import { InvalidCursorError, NothingToMarkError } from './errors.ts';
+import { NothingToMarkError } from './errors.ts';
 import { countUnread, insertNotification, listNotifications, markRead, type NotificationRow } from './repo.ts';
+import { decodeIdCursor, pageById } from '../../platform/http/cursor.ts';
 
 export const NOTIFICATION_CREATED = 'notifications.created';
 /** Other modules may record this event instead of calling `notify` (payload: a NotifyInput). */
@@ -109,15 +110,6 @@ export function deliverNotification(deps: { db: Db; realtime: RealtimeHub; maile
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function decodeCursor(cursor: string | undefined): string | undefined {
-  if (cursor === undefined) return undefined;
-  const id = Buffer.from(cursor, 'base64url').toString();
-  if (!UUID.test(id)) throw new InvalidCursorError();
-  return id;
-}
-
 export async function listForUser(
   db: Db,
   userId: string,
@@ -126,15 +118,10 @@ export async function listForUser(
   const rows = await listNotifications(db, {
     userId,
     limit: q.limit + 1,
-    beforeId: decodeCursor(q.cursor),
+    beforeId: decodeIdCursor(q.cursor),
     unreadOnly: q.unread ?? false,
   });
-  const items = rows.slice(0, q.limit);
-  const last = items.at(-1);
-  return {
-    items: items.map(notificationView),
-    nextCursor: rows.length > q.limit && last ? Buffer.from(last.id).toString('base64url') : null,
-  };
+  return pageById(rows, q.limit, notificationView);
 }
 
 export async function markNotificationsRead(db: Db, userId: string, input: { ids?: string[]; all?: boolean }) {
