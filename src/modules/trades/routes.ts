@@ -6,6 +6,7 @@ import { currentRole, guard, hasPermission, principalOf } from './ports.ts';
 import { CounterBody, IdParams, ListQuery, Offer, OfferPage, ProposeBody } from './schemas.ts';
 import * as trades from './service.ts';
 import { offerView, offerViews, toItems } from './views.ts';
+import { decodeIdCursor, encodeIdCursor } from '../../platform/http/cursor.ts';
 
 const tags = ['trades'];
 const security = [{ bearerAuth: [] }];
@@ -70,8 +71,11 @@ export const tradesRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> =
     async (request) => {
       const { box, limit, cursor } = request.query;
       const userId = principalOf(request).userId;
-      const page = await trades.listOffers(db, userId, box, limit, cursor);
-      return { items: await offerViews(db, page.items, userId), nextCursor: page.nextCursor };
+      const page = await trades.listOffers(db, userId, box, limit, decodeIdCursor(cursor));
+      return {
+        items: await offerViews(db, page.items, userId),
+        nextCursor: page.nextCursor ? encodeIdCursor(page.nextCursor) : null,
+      };
     },
   );
 

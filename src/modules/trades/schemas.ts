@@ -79,7 +79,7 @@ export const ListQuery = Type.Object(
       default: 'incoming',
     }),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    cursor: Type.Optional(Uuid),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'From the previous page' })),
   },
   { additionalProperties: false },
 );
