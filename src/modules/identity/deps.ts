@@ -30,11 +30,6 @@ export const KNOWN_ADDRESS_DAYS = 30;
 /** Normalised email: trimmed and lower-cased, the form stored and compared. */
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
-/** The base of links in mail: PUBLIC_URL, or this server's own address. */
-export function publicBaseUrl(config: Pick<Config, 'PUBLIC_URL' | 'HOST' | 'PORT'>): string {
-  return (config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, '');
-}
-
 const built = new WeakMap<PlatformContext, IdentityDeps>();
 
 /** The identity dependencies of one runtime (one hasher, so one dummy hash, per process). */

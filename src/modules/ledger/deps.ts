@@ -5,6 +5,7 @@ import type { PaymentProvider } from './payments/provider.ts';
 import { SandboxProvider } from './payments/sandbox.ts';
 import { ReconcileGauges } from './reconcile.ts';
 import { limitsOf, type Limits } from './wallet-service.ts';
+import { publicBaseUrl } from '../../platform/http/public-url.ts';
 
 /** What the ledger's routes and jobs share within one runtime. */
 export interface LedgerDeps {
@@ -20,10 +21,6 @@ export interface LedgerDeps {
 // Outside production an unset secret falls back to this one, so the quick start works offline;
 // production refuses to start without PAYMENT_WEBHOOK_SECRET (see config.ts).
 const DEVELOPMENT_WEBHOOK_SECRET = 'sandbox-webhook-secret-for-local-development';
-
-export function publicBaseUrl(config: Pick<Config, 'PUBLIC_URL' | 'HOST' | 'PORT'>): string {
-  return (config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, '');
-}
 
 export function createProvider(config: Config, now: () => Date = () => new Date()): PaymentProvider {
   // PAYMENT_PROVIDER only admits `sandbox` today; a real provider plugs in here.

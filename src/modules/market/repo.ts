@@ -211,22 +211,6 @@ export function tradesOf(db: Db, variantId: string, limit: number, before?: stri
     .limit(limit);
 }
 
-/** Trades after `since`, oldest first, and the last price at or before it. */
-export async function tradesSince(db: Db, variantId: string, since: Date) {
-  const trades = await db
-    .select({ ts: marketTrades.ts, price: marketTrades.price, quantity: marketTrades.quantity })
-    .from(marketTrades)
-    .where(and(eq(marketTrades.variantId, variantId), sql`${marketTrades.ts} > ${since.toISOString()}`))
-    .orderBy(marketTrades.ts, marketTrades.id);
-  const [prev] = await db
-    .select({ price: marketTrades.price })
-    .from(marketTrades)
-    .where(and(eq(marketTrades.variantId, variantId), lte(marketTrades.ts, since)))
-    .orderBy(desc(marketTrades.ts), desc(marketTrades.id))
-    .limit(1);
-  return { trades, previousPrice: prev?.price ?? null };
-}
-
 export function candlesOf(db: Db, variantId: string, interval: string, from: Date, to: Date): Promise<CandleRow[]> {
   return db
     .select()

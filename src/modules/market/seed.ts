@@ -26,7 +26,7 @@ function seeded(seed: number): () => number {
 }
 
 /**
- * About a month of trading on a dozen cards, then resting bids, asks and marketplace listings
+ * About a month of trading on the DEMO_BOOKS cards, then resting bids, asks and marketplace listings
  * around each last price. Every trade is a real maker order and a real taker order through the
  * exchange's matching and the ledger (recorded at past times), so books, tickers and candles show
  * data on first start and the books reconcile.
