@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { scopedCache as scopeKeys, type Cache } from '../../platform/cache/cache.ts';
+import { readThrough } from '../../platform/cache/read-through.ts';
 
 /** Every cached catalogue read lives under this prefix; admin changes drop the whole family. */
 export const CATALOG_PREFIX = 'catalog:';
@@ -35,18 +36,14 @@ export function freshJson(value: unknown): CachedJson {
   return { body, etag: etagOf(body) };
 }
 
-/** Reads a cached body or produces, stores (for `ttlMs`) and returns it. */
-export async function cachedJson(
+/** Reads a cached body or produces, stores (for `ttlMs`) and returns it; a cache outage serves it fresh. */
+export function cachedJson(
   cache: Cache,
   key: string,
   produce: () => Promise<unknown>,
   ttlMs = TTL_MS,
 ): Promise<CachedJson> {
-  const hit = await cache.get<CachedJson>(key);
-  if (hit) return hit;
-  const entry = freshJson(await produce());
-  await cache.set(key, entry, ttlMs);
-  return entry;
+  return readThrough(cache, key, async () => freshJson(await produce()), { ttlMs });
 }
 
 export const invalidateCatalog = (cache: Cache) => cache.deletePrefix(CATALOG_PREFIX);

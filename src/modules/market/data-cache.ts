@@ -5,6 +5,7 @@ import { scopedCache, type Cache } from '../../platform/cache/cache.ts';
 import { databaseName, type Db } from '../../platform/db/tx.ts';
 import type { DomainEvent } from '../../platform/events/outbox.ts';
 import type { Metrics } from '../../platform/metrics/metrics.ts';
+import { readThrough } from '../../platform/cache/read-through.ts';
 
 /*
  * Cached market data reads. Every read of a variant (book, first trades page, ticker, candles) is
@@ -84,24 +85,11 @@ export class MarketDataCache {
   }
 
   /** The cached value of `key`, or `load()`'s, stored for the TTL. A cache outage falls back to the database. */
-  async read<T>(key: string, load: () => Promise<T>): Promise<T> {
-    let cached: T | undefined;
-    try {
-      cached = await this.cache.get<T>(key);
-    } catch (err) {
-      this.logger.warn({ err, key }, 'market data cache read failed');
-    }
-    if (cached !== undefined) {
-      this.lookups.inc({ result: 'hit' });
-      return cached;
-    }
-    this.lookups.inc({ result: 'miss' });
-    const value = await load();
-    try {
-      await this.cache.set(key, value, this.ttlMs);
-    } catch (err) {
-      this.logger.warn({ err, key }, 'market data cache write failed');
-    }
-    return value;
+  read<T>(key: string, load: () => Promise<T>): Promise<T> {
+    return readThrough(this.cache, key, load, {
+      ttlMs: this.ttlMs,
+      onLookup: (result) => this.lookups.inc({ result }),
+      onError: (err, operation) => this.logger.warn({ err, key }, `market data cache ${operation} failed`),
+    });
   }
 }
