@@ -124,7 +124,9 @@ async function signFor(deps: IdentityDeps, user: UserRow, sessionId: string) {
 
 /**
  * Password sign-in. Throttled per address, per account and address, and per account; an unknown
- * email costs the same hash verification as a known one.
+ * email costs the same hash verification as a known one. The account-wide cap, which guesses spread
+ * over many addresses can reach, never applies where the owner signed in before or redeemed a
+ * password-reset link: the mailed link is the owner's way in that no attacker can block.
  */
 export async function login(
   deps: IdentityDeps,
@@ -135,7 +137,7 @@ export async function login(
   const email = normalizeEmail(input.email);
   const c = counters(deps.config).login(email, meta.ip);
   const user = await findUserByEmail(db, email);
-  const known = user ? await sessionsRepo.hasSignedInFrom(db, user.id, meta.ip, KNOWN_ADDRESS_DAYS) : false;
+  const known = user ? await sessionsRepo.isKnownAddress(db, user.id, meta.ip, KNOWN_ADDRESS_DAYS) : false;
   await assertNotLocked(db, known ? [c.ip, c.accountIp] : [c.ip, c.accountIp, c.account]);
 
   const ok = await deps.hasher.verify(user?.passwordHash, input.password);

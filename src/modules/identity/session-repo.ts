@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/tx.ts';
-import { refreshTokens, sessions, users } from './tables.ts';
+import { activity, refreshTokens, sessions, users } from './tables.ts';
 
 export type SessionRow = typeof sessions.$inferSelect;
 export type NewSession = typeof sessions.$inferInsert;
@@ -123,6 +123,27 @@ export async function listOpenSessions(db: Db, userId: string, limit: number, be
 }
 
 /** Whether the user signed in successfully from this address within the last `days`. */
+/**
+ * Whether the owner has shown control of the account from `ip` in the last `days`: signed in from
+ * it, or redeemed a mailed password-reset link there (which an attacker without the mailbox cannot).
+ */
+export async function isKnownAddress(db: Db, userId: string, ip: string, days: number): Promise<boolean> {
+  if (await hasSignedInFrom(db, userId, ip, days)) return true;
+  const resets = await db
+    .select({ id: activity.id })
+    .from(activity)
+    .where(
+      and(
+        eq(activity.userId, userId),
+        eq(activity.type, 'password_reset'),
+        eq(activity.ip, ip),
+        gt(activity.createdAt, sql`now() - make_interval(days => ${days})`),
+      ),
+    )
+    .limit(1);
+  return resets.length > 0;
+}
+
 export async function hasSignedInFrom(db: Db, userId: string, ip: string, days: number): Promise<boolean> {
   const rows = await db
     .select({ id: sessions.id })

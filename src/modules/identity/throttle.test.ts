@@ -5,7 +5,7 @@ import { loadConfig } from '../../config.ts';
 import { progressiveLockSeconds, type ThrottleConfig } from './throttle.ts';
 import { createUserForTest, login, startIdentityApp } from '../../../test/support/identity.ts';
 import { expectProblem } from '../../../test/helpers/expect.ts';
-import { mailCount } from '../../../test/helpers/outbox.ts';
+import { mailCount, mailedToken } from '../../../test/helpers/outbox.ts';
 
 const limits = {
   AUTH_FREE_FAILURES: '2',
@@ -63,6 +63,35 @@ describe('sign-in throttling', () => {
     }
     expectRetryAfter(await login(t.app, u.email, u.password, { ip: '192.0.2.200' }));
     expect((await login(t.app, u.email, u.password, { ip: home })).statusCode).toBe(200);
+  });
+
+  it('lets the owner in from a new address once a mailed reset link was redeemed there', async () => {
+    const u = await createUserForTest(t.runtime.ctx);
+    for (let i = 0; i < 6; i++) {
+      const res = await login(t.app, u.email, 'Guess-Number-Ten', { ip: `192.0.2.${i + 101}` });
+      expectProblem(res, 401, 'invalid_credentials');
+    }
+    const travelling = '198.18.0.50';
+    expectRetryAfter(await login(t.app, u.email, u.password, { ip: travelling }));
+    const forgot = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/forgot-password',
+      payload: { email: u.email },
+      remoteAddress: travelling,
+    });
+    expect(forgot.statusCode).toBe(202);
+    const token = await mailedToken(t, u.email, /reset/i);
+    const password = 'Fresh-Keys-For-Travel-42';
+    const reset = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/reset-password',
+      payload: { token, password },
+      remoteAddress: travelling,
+    });
+    expect(reset.statusCode, reset.body).toBe(200);
+    expect((await login(t.app, u.email, password, { ip: travelling })).statusCode).toBe(200);
+    // The attacker's own new addresses stay under the account's cap.
+    expectRetryAfter(await login(t.app, u.email, 'Guess-Number-Eleven', { ip: '192.0.2.250' }));
   });
 
   it('caps failures per address across accounts (password spraying)', async () => {
