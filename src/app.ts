@@ -12,7 +12,7 @@ import { securityHeadersPlugin } from './platform/http/security-headers.ts';
 import { rejectNulCharacters, validatorCompiler } from './platform/http/validation.ts';
 import { authPlugin } from './platform/http/auth.ts';
 import { healthRoutes } from './platform/http/health.ts';
-import { documentedSchema } from './platform/http/openapi.ts';
+import { documentedRoute } from './platform/http/openapi.ts';
 import { metricsPlugin } from './platform/metrics/metrics.ts';
 import { realtimeRoutes } from './platform/realtime/ws.ts';
 
@@ -120,8 +120,15 @@ export async function buildApp({ ctx, modules, runsJobs }: BuildAppOptions): Pro
       },
     },
     // @fastify/websocket hides its routes from the document, but the realtime endpoint is API too;
-    // members with a default are optional to callers.
-    transform: ({ schema, url, route }) => ({ schema: documentedSchema(schema, route.websocket === true), url }),
+    // members with a default are optional to callers; the failures every route shares are listed.
+    transform: ({ schema, url, route }) => ({
+      schema: documentedRoute(schema, {
+        websocket: route.websocket === true,
+        access: route.config?.access,
+        rateLimited: (route.config as { rateLimit?: unknown } | undefined)?.rateLimit !== false,
+      }),
+      url,
+    }),
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });

@@ -183,6 +183,25 @@ describe('OpenAPI document', () => {
     expect(list.parameters?.find((p) => p.name === 'limit')).toMatchObject({ in: 'query', required: false });
   });
 
+  it('documents the failures every operation shares as problem+json', () => {
+    const ops = operations(doc);
+    const problemOf = (op: Operation, status: string) =>
+      op.responses?.[status]?.content?.['application/problem+json']?.schema?.properties;
+    const undocumented = ops.filter((o) => !problemOf(o.op, 'default')).map((o) => `${o.method} ${o.path}`);
+    expect(undocumented).toEqual([]);
+    const find = (method: string, path: string) => ops.find((o) => o.method === method && o.path === path)?.op;
+    const transfer = find('POST', '/api/wallet/transfer');
+    expect(transfer && problemOf(transfer, '400')).toHaveProperty('errors');
+    expect(transfer && problemOf(transfer, '401')).toHaveProperty('code');
+    expect(transfer && problemOf(transfer, '429')).toHaveProperty('code');
+    const audit = find('GET', '/api/admin/audit');
+    expect(audit && problemOf(audit, '403')).toHaveProperty('code');
+    // Public routes cannot answer 401; a route outside the request limit cannot answer 429.
+    const catalogue = find('GET', '/api/cards');
+    expect(catalogue?.responses).not.toHaveProperty('401');
+    expect(find('GET', '/health/live')?.responses).not.toHaveProperty('429');
+  });
+
   it('flags an operation whose schemas are missing', () => {
     const bare: Operation = {
       responses: { 200: { description: 'Default Response' } },

@@ -34,3 +34,68 @@ export function documentedSchema(schema: FastifySchema, websocket: boolean): Fas
     ...(schema.body ? { body: withoutDefaultedRequired(schema.body) } : {}),
   };
 }
+
+/** RFC 9457 problem details as this API writes them (`errors` lists failed fields on a 400). */
+const Problem = {
+  type: 'object',
+  required: ['type', 'title', 'status', 'code', 'detail'],
+  properties: {
+    type: { type: 'string', format: 'uri' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    code: { type: 'string', description: 'Stable machine-readable reason' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    requestId: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { field: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
+  },
+  additionalProperties: true,
+};
+
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: Problem } },
+});
+
+/** How a route is reached, as far as the document needs to know. */
+export interface RouteTraits {
+  websocket: boolean;
+  /** `config.access`: 'public', 'user', 'verified' or a permission. */
+  access: unknown;
+  /** Whether the global request limit applies. */
+  rateLimited: boolean;
+}
+
+/**
+ * The failures every operation can answer besides its own: a 400 when it validates input, 401 and
+ * 403 from its access rule, 429 from the request limit, and problem+json for anything else.
+ */
+function platformErrors(schema: FastifySchema, traits: RouteTraits): Record<string, unknown> {
+  const errors: Record<string, unknown> = {};
+  if (schema.params || schema.querystring || schema.body || schema.headers) {
+    errors['400'] = problem('The input is invalid (`validation_failed` names each field in `errors`)');
+  }
+  if (traits.access !== 'public') {
+    errors['401'] = problem('No valid access token (`unauthorized`)');
+  }
+  if (traits.access === 'verified' || (typeof traits.access === 'object' && traits.access !== null)) {
+    errors['403'] = problem('The account may not do this (`forbidden`, `email_not_verified`)');
+  }
+  if (traits.rateLimited) errors['429'] = problem('Too many requests (`rate_limited`); see Retry-After');
+  errors.default = problem('Any other failure (not found, conflict, server error), as problem+json');
+  return errors;
+}
+
+/** The document's view of one route: defaults optional, and every platform failure documented. */
+export function documentedRoute(schema: FastifySchema, traits: RouteTraits): FastifySchema {
+  const documented = documentedSchema(schema, traits.websocket);
+  if (documented.hide) return documented;
+  const declared = (schema.response ?? {}) as Record<string, unknown>;
+  return { ...documented, response: { ...platformErrors(schema, traits), ...declared } };
+}
