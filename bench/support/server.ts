@@ -68,6 +68,7 @@ export function benchServerEnv(
     PORT: String(port),
     JWT_SECRET,
     PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    METRICS_TOKEN: 'bench-metrics-token-0123456789',
     DB_POOL_SIZE: String(dbConnections),
     RATE_LIMIT_MAX: '100000000',
     SEED_DEMO: 'false',

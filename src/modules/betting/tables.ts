@@ -97,6 +97,7 @@ export const bettingMarkets = pgTable(
   ],
 );
 
+/** The possible results of a market, in display order, with their stakes and (fixed odds) liability. */
 export const bettingOutcomes = pgTable(
   'betting_outcomes',
   {
@@ -120,6 +121,7 @@ export const bettingOutcomes = pgTable(
   (t) => [uniqueIndex('betting_outcomes_position_key').on(t.marketId, t.position)],
 );
 
+/** A user's stake on one outcome; the stake sits in the market's escrow until settlement pays or refunds it. */
 export const bettingBets = pgTable(
   'betting_bets',
   {

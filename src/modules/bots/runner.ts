@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { recordEvents } from '../../platform/events/index.ts';
-import type { Db } from '../../platform/db/tx.ts';
+import { withTransaction, type Db } from '../../platform/db/tx.ts';
 import { canonicalJson, strategyInput } from './backtest.ts';
 import { botChannelMessage } from './events.ts';
 import { createHash } from 'node:crypto';
@@ -112,7 +112,7 @@ async function recordTick(
   now: number,
 ): Promise<TickOutcome> {
   const { startedAt } = clock;
-  return deps.db.transaction(async (tx) => {
+  return withTransaction(deps.db, async (tx) => {
     const locked = await repo.findBot(tx, bot.id, true);
     if (!locked || locked.status !== 'running' || (locked.lastTick && locked.lastTick.getTime() >= p.tick))
       return 'taken';

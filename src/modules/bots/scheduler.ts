@@ -1,4 +1,5 @@
 import type { Db } from '../../platform/db/tx.ts';
+import { business } from '../../platform/metrics/metrics.ts';
 import * as repo from './repo.ts';
 import { runBotTick, type RunnerDeps, type TickOutcome } from './runner.ts';
 
@@ -37,6 +38,9 @@ export async function runDueBots(
     const at = now();
     const claimed = await repo.claimDueBots(deps.db, new Date(at), opts.batch, new Date(at + opts.leaseMs));
     report.claimed += claimed.length;
+    for (const bot of claimed) {
+      if (bot.nextRunAt) business.botScheduleLag.observe(Math.max(0, at - bot.nextRunAt.getTime()) / 1000);
+    }
     await eachLimited(claimed, opts.concurrency, async (bot) => {
       const outcome = await runBotTick(deps, bot, now()).catch(async (err: unknown) => {
         deps.logger.error({ err, botId: bot.id }, 'bot tick failed');
@@ -44,6 +48,7 @@ export async function runDueBots(
         return 'retry' as const;
       });
       report.outcomes[outcome] = (report.outcomes[outcome] ?? 0) + 1;
+      business.botTicks.inc({ outcome });
     });
     if (claimed.length < opts.batch || now() >= deadline) return report;
   }

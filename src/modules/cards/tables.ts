@@ -35,6 +35,7 @@ export interface CardStats {
   cost?: number;
 }
 
+/** Card sets (expansions): a code, a name and a release date; a retired set's cards leave circulation. */
 export const cardSets = pgTable(
   'cards_sets',
   {
@@ -118,6 +119,7 @@ export const cards = pgTable(
   ],
 );
 
+/** Each card at each upgrade level: the unit that is owned and traded, one ledger asset per variant. */
 export const cardVariants = pgTable(
   'cards_variants',
   {
@@ -296,6 +298,7 @@ export const upgrades = pgTable(
   ],
 );
 
+/** Cards a user wants, optionally at one variant level, with a note: what trade-partner matching covers. */
 export const wishlist = pgTable(
   'cards_wishlist',
   {

@@ -93,6 +93,7 @@ export const communityComments = pgTable(
   ],
 );
 
+/** Who liked which shared bot (one like per user and bot). */
 export const communityLikes = pgTable(
   'community_likes',
   {
@@ -103,6 +104,7 @@ export const communityLikes = pgTable(
   (t) => [primaryKey({ columns: [t.botId, t.userId] }), index('community_likes_user_idx').on(t.userId)],
 );
 
+/** Who follows which user or bot; a follower's feed is built from these. */
 export const communityFollows = pgTable(
   'community_follows',
   {

@@ -1,6 +1,7 @@
 import { uuidv7 } from 'uuidv7';
 import { appendAudit, type RequestOrigin } from '../../platform/audit/index.ts';
-import { withTransaction, type Db } from '../../platform/db/tx.ts';
+import { afterCommit, withTransaction, type Db } from '../../platform/db/tx.ts';
+import { business } from '../../platform/metrics/metrics.ts';
 import { FlagAlreadyResolvedError, FlagNotFoundError, OwnFlagError } from './errors.ts';
 import {
   COIN,
@@ -238,6 +239,7 @@ async function act(
       reference: facts.reference,
       details: m.details,
     });
+    if (flag) afterCommit(tx, () => business.fraudFlags.inc({ rule: m.rule, severity: m.severity }));
     if (!flag || m.severity !== 'high') continue;
     for (const userId of m.holdUserIds) {
       const party = facts.parties.find((p) => p.userId === userId);

@@ -1,7 +1,8 @@
 import { uuidv7 } from 'uuidv7';
 import type { Config } from '../../config.ts';
 import type { RequestOrigin } from '../../platform/audit/index.ts';
-import type { Db } from '../../platform/db/tx.ts';
+import { afterCommit, type Db } from '../../platform/db/tx.ts';
+import { business, countValue } from '../../platform/metrics/metrics.ts';
 import { recordEvent } from '../../platform/events/index.ts';
 import { COIN, walletAccountId } from './accounts.ts';
 import {
@@ -143,6 +144,10 @@ export async function sendCoins(tx: Db, limits: Limits, input: SendInput) {
     return move();
   });
   await useDailyAllowance(tx, limits, input.senderId, 'transfer', input.amount);
+  afterCommit(tx, () => {
+    business.transfers.inc();
+    countValue(business.transferredValue, input.amount);
+  });
   const after = result.after.get(keyOf(walletAccountId(input.senderId), COIN)) ?? { available: 0n, held: 0n };
   return {
     id: result.id,

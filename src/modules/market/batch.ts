@@ -19,7 +19,15 @@ import { CardRetiredError, InvalidOrderError, PriceOutOfBandError, UnknownCardEr
 import * as repo from './repo.ts';
 import type { CandleDelta, OrderRow, TradeRow, VariantRef } from './repo.ts';
 import { incomingOrder, validate, type PlaceOrderInput } from './service.ts';
-import { applyFill, bookChangeEvents, candleEvent, recordMarketEvents, tradeEvents } from './settlement.ts';
+import {
+  applyFill,
+  bookChangeEvents,
+  candleEvent,
+  countFill,
+  countOrder,
+  recordMarketEvents,
+  tradeEvents,
+} from './settlement.ts';
 
 /**
  * A book as one process keeps it between batches: valid only while the book row's version is the
@@ -142,6 +150,7 @@ class BatchRun {
       outcomes[i] = await this.place(input, now);
     }
     await this.write();
+    for (const [i, o] of outcomes.entries()) if (o?.ok) countOrder(this.tx, inputs[i] as PlaceOrderInput);
     return outcomes.map((o) => o ?? { ok: false, error: new Error('order left unsettled') });
   }
 
@@ -300,6 +309,7 @@ class BatchRun {
     const trade: TradeRow = { ...applied.trade, ts: at };
     const tradeId = trade.id;
     await this.move('market.fill', tradeId, legs);
+    countFill(this.tx, fill);
     this.touched.set(maker.id, maker);
     this.trades.push(trade);
     this.state.bandReference = fill.price;

@@ -24,7 +24,7 @@ import {
 } from './errors.ts';
 import * as repo from './repo.ts';
 import type { OrderRow, VariantRef } from './repo.ts';
-import { bookChangeEvents, recordMarketEvents, saveOrders, settleFill } from './settlement.ts';
+import { bookChangeEvents, countOrder, recordMarketEvents, saveOrders, settleFill } from './settlement.ts';
 
 export { DEFAULT_MARKET_SETTINGS, type MarketSettings } from './config-service.ts';
 
@@ -231,6 +231,7 @@ export async function placeOrder(
   }
   await saveOrders(tx, touched.values());
   if (input.replay) return order;
+  countOrder(tx, input);
   events.push(...(await bookEvents(tx, variant.id, settings, touched.values(), result.fills.length > 0)));
   await recordMarketEvents(tx, variant.id, events);
   return order;

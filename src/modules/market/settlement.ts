@@ -1,6 +1,7 @@
 import { uuidv7 } from 'uuidv7';
-import type { Db } from '../../platform/db/tx.ts';
+import { afterCommit, type Db } from '../../platform/db/tx.ts';
 import { recordEvents, type NewEvent } from '../../platform/events/index.ts';
+import { business, countValue } from '../../platform/metrics/metrics.ts';
 import { userChannel } from '../../platform/realtime/ws.ts';
 import { screenFill } from '../fraud/index.ts';
 import { COIN, balances, systemShard, transfer, walletAccountId, type Leg } from '../ledger/index.ts';
@@ -14,6 +15,20 @@ import {
 } from './engine/index.ts';
 import * as repo from './repo.ts';
 import type { CandleRow, OrderRow, TradeRow, VariantRef } from './repo.ts';
+
+/** Counts an accepted order on `/metrics` once `tx` commits. */
+export function countOrder(tx: Db, order: { side: string; type: string }): void {
+  afterCommit(tx, () => business.orders.inc({ side: order.side, type: order.type }));
+}
+
+/** Counts a settled fill and its volume on `/metrics` once `tx` commits. */
+export function countFill(tx: Db, fill: Fill): void {
+  afterCommit(tx, () => {
+    business.fills.inc();
+    countValue(business.tradedQuantity, fill.quantity);
+    countValue(business.tradedValue, fill.price * fill.quantity);
+  });
+}
 
 /** Realtime channels of a book; `cardId` is the variant id the book trades. */
 export const marketChannels = {
@@ -233,6 +248,7 @@ export async function settleFill(
   const tradeId = applied.trade.id;
   await transfer(tx, { kind: 'market.fill', reference: tradeId, legs });
   const trade = await repo.insertTrade(tx, { ...applied.trade, ts: at });
+  if (!replay.replay) countFill(tx, fill);
   // History replayed as demo data is long past: nothing to screen or hold.
   if (!replay.replay)
     await screenFill(tx, {

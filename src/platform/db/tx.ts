@@ -14,7 +14,47 @@ export type Db = PgDatabase<NodePgQueryResultHKT, any, any>;
  */
 export function withTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
   if (db instanceof PgTransaction) return fn(db);
-  return db.transaction((tx) => fn(tx));
+  return runCommitted(db, fn);
+}
+
+// Work queued by `afterCommit`, by the session of the outermost transaction (savepoints share it).
+const committed = new WeakMap<object, (() => void)[]>();
+
+/**
+ * Runs `fn` once the transaction `db` belongs to has committed (at once when `db` is no
+ * transaction); dropped when it rolls back. Only for effects outside the database, such as
+ * counters: an error thrown by `fn` is swallowed. Transactions opened by the helpers of this file
+ * track the queue; in one opened otherwise, `fn` is dropped.
+ */
+export function afterCommit(db: Db, fn: () => void): void {
+  const queue = db instanceof PgTransaction ? committed.get(sessionOf(db)) : undefined;
+  if (queue) queue.push(fn);
+  else if (!(db instanceof PgTransaction)) runQuietly(fn);
+}
+
+/** Opens a transaction whose `afterCommit` work runs when it commits (a savepoint inside one joins its queue). */
+async function runCommitted<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+  if (db instanceof PgTransaction) return db.transaction((tx) => fn(tx));
+  const queue: (() => void)[] = [];
+  const result = await db.transaction((tx) => {
+    committed.set(sessionOf(tx), queue);
+    return fn(tx);
+  });
+  for (const run of queue) runQuietly(run);
+  return result;
+}
+
+/** The connection session of a transaction, shared by its savepoints (drizzle keeps it untyped on transactions). */
+function sessionOf(tx: Db): object {
+  return (tx as unknown as { session: object }).session;
+}
+
+function runQuietly(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // An after-commit effect never fails the work that committed.
+  }
 }
 
 export function isTransaction(db: Db): boolean {
@@ -28,7 +68,7 @@ export function isTransaction(db: Db): boolean {
 export async function withRetryableTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>, attempts = 5): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await db.transaction((tx) => fn(tx));
+      return await runCommitted(db, fn);
     } catch (err) {
       if (attempt >= attempts || !isRetryableConflict(err)) throw err;
     }

@@ -4,7 +4,9 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { JobQueue } from '../jobs/queue.ts';
 import { pendingMigrationCount } from '../db/migrate.ts';
+import { mayReadMetrics } from '../metrics/access.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import { AppError } from './errors.ts';
 
 const Check = Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()) });
 const Readiness = Type.Object({
@@ -19,6 +21,8 @@ export interface HealthOptions {
   metrics: Metrics;
   /** Whether this process is expected to run the job queue. */
   expectJobs: boolean;
+  /** The bearer token `/metrics` asks for; open when undefined. */
+  metricsToken?: string | undefined;
 }
 
 async function check(fn: () => Promise<string | undefined>) {
@@ -85,11 +89,23 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app
       schema: {
         tags: ['operations'],
         summary: 'Prometheus metrics',
+        description: 'With METRICS_TOKEN configured (always in production), only for `Authorization: Bearer <token>`.',
         produces: ['text/plain'],
         response: { 200: Type.String({ description: 'Prometheus text exposition format' }) },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
+      if (!mayReadMetrics(request.headers.authorization, opts.metricsToken)) {
+        throw new AppError(
+          'metrics_token_required',
+          401,
+          'Metrics need the configured bearer token',
+          {},
+          {
+            'www-authenticate': 'Bearer realm="metrics"',
+          },
+        );
+      }
       const body = await opts.metrics.registry.metrics();
       return reply.type(opts.metrics.registry.contentType).send(body);
     },

@@ -1,6 +1,8 @@
 import { uuidv7 } from 'uuidv7';
 import { appendAudit, type AuditEntry, type RequestOrigin } from '../../../platform/audit/index.ts';
-import { withRetryableTransaction, type Db } from '../../../platform/db/tx.ts';
+import { afterCommit, withRetryableTransaction, type Db } from '../../../platform/db/tx.ts';
+import { AppError } from '../../../platform/http/errors.ts';
+import { business, countValue } from '../../../platform/metrics/metrics.ts';
 import { recordEvent } from '../../../platform/events/index.ts';
 import { COIN, systemShard } from '../accounts.ts';
 import {
@@ -187,13 +189,25 @@ export class Payments {
     adminAudit?: AuditEntry,
   ): Promise<WebhookOutcome> {
     const provider = this.deps.providers.get(providerName);
-    if (!provider) throw new UnknownProviderError();
-    const event = provider.parseWebhook(rawBody, headers, this.deps.now());
-    return withRetryableTransaction(this.deps.db, async (tx) => {
-      const outcome = await this.apply(tx, provider.name, event);
-      if (adminAudit && outcome !== 'duplicate') await appendAudit(tx, adminAudit);
+    if (!provider) {
+      business.webhooks.inc({ provider: 'unknown', outcome: 'rejected' });
+      throw new UnknownProviderError();
+    }
+    try {
+      const event = provider.parseWebhook(rawBody, headers, this.deps.now());
+      const outcome = await withRetryableTransaction(this.deps.db, async (tx) => {
+        const applied = await this.apply(tx, provider.name, event);
+        if (adminAudit && applied !== 'duplicate') await appendAudit(tx, adminAudit);
+        return applied;
+      });
+      business.webhooks.inc({ provider: provider.name, outcome });
       return outcome;
-    });
+    } catch (err) {
+      // Refusals (bad signature, unknown payment, amount mismatch) are 4xx; anything else is an error.
+      const refused = err instanceof AppError && err.status < 500;
+      business.webhooks.inc({ provider: provider.name, outcome: refused ? 'rejected' : 'error' });
+      throw err;
+    }
   }
 
   private async apply(tx: Db, providerName: string, event: ProviderEvent): Promise<WebhookOutcome> {
@@ -244,10 +258,12 @@ export class Payments {
       });
       transferId = credit.id;
       await countDailyUsage(tx, payment.userId, 'deposit', payment.amount);
+      afterCommit(tx, () => countValue(business.depositedValue, payment.amount));
     } else if (payment.direction === 'payout' && payment.transferId) {
       if (result === 'succeeded') await ledger.postPending(tx, payment.transferId, audit);
       else await ledger.voidPending(tx, payment.transferId, audit);
     }
+    if (payment.direction === 'deposit') afterCommit(tx, () => business.deposits.inc({ result }));
     await repo.settlePayment(tx, payment.id, {
       status: result,
       ...(transferId ? { transferId } : {}),
