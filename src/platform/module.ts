@@ -31,6 +31,11 @@ export interface PlatformContext {
   principalChecks: PrincipalCheck[];
   /** Who may subscribe to which realtime channel. */
   channelPolicies: ChannelPolicy[];
+  /**
+   * Realtime channels that carry a state (a book's depth, a ticker): published with `publishState`,
+   * served as a snapshot on subscribe and then numbered, conflated deltas.
+   */
+  stateChannels: ((channel: string) => boolean)[];
 }
 
 /** A business capability: its routes, start-up wiring and seed data. */

@@ -121,6 +121,8 @@ describe('metrics', () => {
     }
     await api.app.inject({ url: '/api/no-such-route/card-3', remoteAddress: CLIENT });
     await api.runtime.ctx.jobs.enqueue(null, JOB, { userId: 'u-1' });
+    // A commit wakes delivery at once; with the dispatcher stopped the event stays pending.
+    await worker.runtime.dispatcher.stop();
     await recordEvent(database.db, {
       type: 'health-test.happened',
       aggregateType: 'item',

@@ -1,4 +1,5 @@
 import type { ModuleDefinition } from '../../platform/module.ts';
+import { publishState } from '../../platform/realtime/state.ts';
 import { CARDS_EVENTS } from '../cards/index.ts';
 import { holdsFor } from '../fraud/index.ts';
 import { marketAdminRoutes } from './admin-routes.ts';
@@ -52,6 +53,8 @@ export { marketOrders, marketTrades } from './tables.ts';
 
 export const MARKET_JOBS = { expire: 'market.expire-orders' } as const;
 
+const isMarketStateChannel = (channel: string) => /^market\.(book|ticker)\./.test(channel);
+
 const MARKET_CHANNEL = /^market\.((trades|ticker|book)\.[0-9a-f-]{36}|candles\.[0-9a-f-]{36}\.(1m|5m|15m|1h|4h|1d))$/;
 
 export const marketModule: ModuleDefinition = {
@@ -59,10 +62,17 @@ export const marketModule: ModuleDefinition = {
   async setup(ctx) {
     // Market data is public: anyone may follow a book's trades, ticker and depth.
     ctx.channelPolicies.push((channel) => (MARKET_CHANNEL.test(channel) ? 'allow' : undefined));
+    // A book's depth and its ticker are states: snapshot on subscribe, then conflated deltas, versioned
+    // by the outbox position of the change (rises with commit order per book). Trades are never conflated.
+    ctx.stateChannels.push(isMarketStateChannel);
     ctx.events.on(MARKET_EVENTS.publish, 'market.realtime', async (event) => {
       const payload = event.payload as PublishBundle | PublishPayload;
       for (const { channel, message } of 'messages' in payload ? payload.messages : [payload]) {
-        await ctx.realtime.publish(channel, message);
+        if (isMarketStateChannel(channel)) {
+          await publishState(ctx.realtime, ctx.cache, channel, Number(event.seq ?? 0), message);
+        } else {
+          await ctx.realtime.publish(channel, message);
+        }
       }
     });
     // Cached market data of a variant is dropped once its book or trades change.

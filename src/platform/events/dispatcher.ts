@@ -53,6 +53,8 @@ export class OutboxDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  /** A nudge arrived while a round was running: run another round right after it. */
+  private again = false;
 
   constructor(private readonly opts: DispatcherOptions) {}
 
@@ -62,9 +64,15 @@ export class OutboxDispatcher {
     this.schedule(0);
   }
 
-  /** Asks for a delivery round soon (after a commit that recorded events). */
+  /**
+   * Asks for a delivery round now (after a commit that recorded events). A nudge during a round
+   * runs one more round after it, so an event committed while a claim was in flight never waits
+   * for the next poll.
+   */
   nudge(): void {
-    if (!this.stopped) this.schedule(0);
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
   }
 
   /** Stops polling and waits for the round in flight. */
@@ -111,6 +119,7 @@ export class OutboxDispatcher {
   private async tick() {
     if (this.stopped || this.running) return;
     let handled = 0;
+    this.again = false;
     this.running = this.runOnce()
       .then((n) => {
         handled = n;
@@ -120,6 +129,6 @@ export class OutboxDispatcher {
         this.running = undefined;
       });
     await this.running;
-    if (!this.stopped) this.schedule(handled > 0 ? 0 : this.opts.pollMs);
+    if (!this.stopped) this.schedule(handled > 0 || this.again ? 0 : this.opts.pollMs);
   }
 }

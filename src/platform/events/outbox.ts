@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
-import type { Db } from '../db/tx.ts';
+import { afterCommit, type Db } from '../db/tx.ts';
 import { outboxDeliveries, outboxEvents } from './tables.ts';
 
 /** A domain event as handlers receive it. */
@@ -13,6 +13,32 @@ export interface DomainEvent<P = unknown> {
   createdAt: Date;
   /** 1 on the first delivery, higher on retries. */
   attempt: number;
+  /**
+   * Position in the outbox: rises with commit order within an aggregate (its changes take the
+   * aggregate's lock), so a handler may use it as the version of the state an event describes.
+   * Set on every event the dispatcher delivers.
+   */
+  seq?: bigint;
+}
+
+/** PostgreSQL channel a commit that wrote outbox rows notifies (a statement trigger; see the migration). */
+export const OUTBOX_NOTIFY_CHANNEL = 'platform_outbox';
+
+type CommitListener = () => void;
+const commitListeners = new Set<CommitListener>();
+
+/**
+ * Calls `listener` after every commit in this process that recorded outbox events (a rolled-back
+ * transaction calls nothing). Dispatchers use it to deliver at once instead of at their next poll.
+ * Returns the function that removes the listener.
+ */
+export function onEventsCommitted(listener: CommitListener): () => void {
+  commitListeners.add(listener);
+  return () => commitListeners.delete(listener);
+}
+
+function notifyCommitted() {
+  for (const listener of commitListeners) listener();
 }
 
 export interface NewEvent<P = unknown> {
@@ -36,6 +62,7 @@ export async function recordEvents(db: Db, events: NewEvent[]): Promise<string[]
     payload: e.payload,
   }));
   await db.insert(outboxEvents).values(rows);
+  afterCommit(db, notifyCommitted);
   return rows.map((r) => r.id);
 }
 
@@ -52,6 +79,7 @@ interface ClaimedRow extends Record<string, unknown> {
   payload: unknown;
   created_at: Date | string;
   attempts: number;
+  seq: bigint | string;
 }
 
 /**
@@ -82,7 +110,7 @@ export async function claimEvents(db: Db, limit: number, leaseMs: number): Promi
     RETURNING o.id, o.type, o.aggregate_type, o.aggregate_id, o.payload, o.created_at, o.attempts, o.seq
   `);
   return result.rows
-    .sort((a, b) => (BigInt(a.seq as bigint) < BigInt(b.seq as bigint) ? -1 : 1))
+    .sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1))
     .map((r) => ({
       id: r.id,
       type: r.type,
@@ -91,6 +119,7 @@ export async function claimEvents(db: Db, limit: number, leaseMs: number): Promi
       payload: r.payload,
       createdAt: new Date(r.created_at),
       attempt: r.attempts,
+      seq: BigInt(r.seq),
     }));
 }
 
