@@ -138,6 +138,7 @@ export async function buildApp({ ctx, modules, runsJobs }: BuildAppOptions): Pro
     jobs: ctx.jobs,
     redis: ctx.redis,
     metrics: ctx.metrics,
+    metricsToken: config.METRICS_TOKEN,
     expectJobs: runsJobs,
   });
   await app.register(realtimeRoutes, {
@@ -146,6 +147,12 @@ export async function buildApp({ ctx, modules, runsJobs }: BuildAppOptions): Pro
     policies: ctx.channelPolicies,
     heartbeatMs: config.WS_HEARTBEAT_MS,
     maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+    stateChannels: ctx.stateChannels,
+    cache: ctx.cache,
+    stateMaxRateHz: config.WS_STATE_MAX_RATE_HZ,
+    maxConnectionsPerAddress: config.WS_MAX_CONNECTIONS_PER_ADDRESS,
+    loopbackMaxConnections: config.NODE_ENV === 'production' ? undefined : config.WS_LOOPBACK_MAX_CONNECTIONS,
+    fanoutChunkSize: config.WS_FANOUT_CHUNK_SIZE,
   });
   for (const mod of modules) {
     if (mod.routes) await app.register(mod.routes, { ctx });

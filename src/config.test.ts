@@ -86,15 +86,23 @@ describe('loadConfig', () => {
       JWT_SECRET: SECRET,
       PAYMENT_WEBHOOK_SECRET: SECRET,
       PAYMENT_SANDBOX_IN_PRODUCTION: 'true',
+      METRICS_TOKEN: SECRET,
     };
     const { JWT_SECRET: _omitted, ...withoutSecret } = production;
     expect(configErrorOf(withoutSecret).message).toContain('JWT_SECRET is required when NODE_ENV=production');
+    const { METRICS_TOKEN: _open, ...openMetrics } = production;
+    expect(configErrorOf(openMetrics).message).toContain('METRICS_TOKEN is required when NODE_ENV=production');
     const config = loadConfig(production);
     expect(config.SEED_DEMO).toBe(false);
   });
 
   it('refuses the sandbox payment provider in production unless explicitly allowed', () => {
-    const production = { NODE_ENV: 'production', JWT_SECRET: SECRET, PAYMENT_WEBHOOK_SECRET: SECRET };
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: SECRET,
+      PAYMENT_WEBHOOK_SECRET: SECRET,
+      METRICS_TOKEN: SECRET,
+    };
     expect(configErrorOf(production).message).toContain('PAYMENT_SANDBOX_IN_PRODUCTION=true');
     expect(configErrorOf({ ...production, PAYMENT_SANDBOX_IN_PRODUCTION: 'false' }).message).toContain(
       'PAYMENT_PROVIDER=sandbox',

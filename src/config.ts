@@ -14,6 +14,10 @@ const ConfigSchema = Type.Object({
   }),
   HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
+  /** A worker process serves `/metrics` on HOST:METRICS_PORT when set (API processes serve it on PORT). */
+  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  /** When set, `/metrics` answers only `Authorization: Bearer <METRICS_TOKEN>` (required in production). */
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
   PUBLIC_URL: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://' })),
   /** A front end's address: mailed links open its `/verify-email` and `/reset-password` pages instead of this server's. */
   PUBLIC_WEB_URL: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://' })),
@@ -38,6 +42,14 @@ const ConfigSchema = Type.Object({
   OUTBOX_MAX_ATTEMPTS: Type.Integer({ default: 8, minimum: 1 }),
   WS_HEARTBEAT_MS: Type.Integer({ default: 30_000, minimum: 100 }),
   WS_MAX_BUFFERED_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024 }),
+  // Realtime: open WebSocket connections per client address (handshakes are exempt from the request
+  // rate limit), a larger allowance for loopback outside production (load tests, a local proxy), at
+  // most how many deltas per second a state channel (book, ticker) sends, and how many clients one
+  // turn of the event loop writes to during a fan-out.
+  WS_MAX_CONNECTIONS_PER_ADDRESS: Type.Integer({ default: 500, minimum: 1 }),
+  WS_LOOPBACK_MAX_CONNECTIONS: Type.Integer({ default: 25_000, minimum: 1 }),
+  WS_STATE_MAX_RATE_HZ: Type.Number({ default: 20, exclusiveMinimum: 0, maximum: 1000 }),
+  WS_FANOUT_CHUNK_SIZE: Type.Integer({ default: 256, minimum: 1 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
   // Identity: refresh-token lifetimes, how long a verified session/ban state is cached per token.
   REFRESH_IDLE_TTL_SECONDS: Type.Integer({ default: 604_800, minimum: 300 }),
@@ -102,6 +114,11 @@ const ConfigSchema = Type.Object({
   COMMUNITY_COMMENT_EDIT_MINUTES: Type.Integer({ default: 15, minimum: 0, maximum: 10_080 }),
   COMMUNITY_WRITE_RATE_LIMIT_MAX: Type.Integer({ default: 60, minimum: 1 }),
   COMMUNITY_FEED_SCAN_SECONDS: Type.Integer({ default: 60, minimum: 5 }),
+  // Social: direct messages and on-demand match computations per user per RATE_LIMIT_WINDOW_MS, and how
+  // often users whose cards or wishlist changed get their trade-partner matches recomputed.
+  SOCIAL_MESSAGE_RATE_LIMIT_MAX: Type.Integer({ default: 30, minimum: 1 }),
+  SOCIAL_MATCH_RATE_LIMIT_MAX: Type.Integer({ default: 10, minimum: 1 }),
+  SOCIAL_MATCH_REFRESH_SECONDS: Type.Integer({ default: 30, minimum: 1 }),
   // Leaderboards: what a bot, backtest or trader needs to be ranked (closed trades in the period, hours
   // of record, allocation in minor units), how often changed bots are recomputed and every board is
   // rebuilt, the public preview's reads per address per RATE_LIMIT_WINDOW_MS, and how long a board
@@ -211,6 +228,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (raw.NODE_ENV === 'production' && !raw.JWT_SECRET) {
     throw new ConfigError('invalid configuration: JWT_SECRET is required when NODE_ENV=production');
+  }
+  if (raw.NODE_ENV === 'production' && !raw.METRICS_TOKEN) {
+    throw new ConfigError(
+      'invalid configuration: METRICS_TOKEN is required when NODE_ENV=production (Prometheus sends it as a bearer token)',
+    );
   }
   if (raw.NODE_ENV === 'production' && !raw.PAYMENT_WEBHOOK_SECRET) {
     throw new ConfigError('invalid configuration: PAYMENT_WEBHOOK_SECRET is required when NODE_ENV=production');

@@ -11,6 +11,8 @@ import { ledgerModule } from './ledger/index.ts';
 import { marketModule } from './market/index.ts';
 import { marketplaceModule } from './marketplace/index.ts';
 import { notificationsModule } from './notifications/index.ts';
+import { rewardsModule } from './rewards/index.ts';
+import { socialModule } from './social/index.ts';
 import { tradesModule } from './trades/index.ts';
 
 /** Every business module, in registration order. */
@@ -28,4 +30,6 @@ export const modules: readonly ModuleDefinition[] = [
   leaderboardsModule,
   crowdfundingModule,
   bettingModule,
+  socialModule,
+  rewardsModule,
 ];

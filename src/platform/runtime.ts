@@ -11,9 +11,11 @@ import { openDatabase, type Database } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { runSeeds } from './db/seed.ts';
 import { EventRegistry, OutboxDispatcher } from './events/dispatcher.ts';
+import { listenForOutboxCommits } from './events/listener.ts';
+import { onEventsCommitted } from './events/outbox.ts';
 import { JobQueue } from './jobs/queue.ts';
 import { createLogger } from './logger.ts';
-import { Metrics } from './metrics/metrics.ts';
+import { Metrics, serveMetrics } from './metrics/metrics.ts';
 import type { ModuleDefinition, PlatformContext } from './module.ts';
 import { MemoryHub } from './realtime/memory.ts';
 import { RedisHub } from './realtime/redis.ts';
@@ -87,6 +89,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       metrics: new Metrics({ pool: database.pool, db: database.db, jobs }),
       principalChecks: [],
       channelPolicies: [privateUserChannel],
+      stateChannels: [],
     };
     for (const mod of opts.modules) await mod.setup?.(ctx);
 
@@ -108,7 +111,17 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       pollMs: config.OUTBOX_POLL_MS,
       maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
     });
-    if (works) dispatcher.start();
+    if (works) {
+      dispatcher.start();
+      // Delivery starts on commit, not at the next poll: commits of this process directly, other
+      // processes' through PostgreSQL NOTIFY (the embedded database has only this process).
+      const forget = onEventsCommitted(() => dispatcher.nudge());
+      cleanup.unshift(async () => forget());
+      if (!database.embedded) {
+        const stopListening = listenForOutboxCommits({ url: database.url, logger, onCommit: () => dispatcher.nudge() });
+        cleanup.unshift(stopListening);
+      }
+    }
     cleanup.unshift(() => dispatcher.stop());
     for (const mod of opts.modules) {
       const stop = works ? mod.work?.(ctx) : undefined;
@@ -117,6 +130,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
 
     const app = opts.role === 'worker' ? undefined : await buildApp({ ctx, modules: opts.modules, runsJobs: works });
     if (app) cleanup.unshift(() => app.close());
+    else if (config.METRICS_PORT !== undefined) {
+      const server = await serveMetrics(ctx.metrics, config.HOST, config.METRICS_PORT, config.METRICS_TOKEN);
+      cleanup.unshift(server.close);
+      logger.info({ address: server.address }, 'worker metrics at /metrics');
+    }
 
     let stopping: Promise<void> | undefined;
     return {

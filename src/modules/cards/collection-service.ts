@@ -1,9 +1,11 @@
 import { withTransaction, type Db } from '../../platform/db/tx.ts';
+import { recordEvent } from '../../platform/events/index.ts';
 import { pageOfCards, resolveFilter } from './catalog-service.ts';
 import * as repo from './collection-repo.ts';
 import { CardNotFoundError, CollectionNotFoundError, CollectionPrivateError, InvalidFieldError } from './errors.ts';
 import { findCollectionOwner } from './ports.ts';
 import { cardHoldings, type Holding } from './holdings.ts';
+import { CARDS_EVENTS } from './open-service.ts';
 import { VARIANTS, variantLevel, type Variant } from './rarity.ts';
 import { findCard, findCards, variantsOf } from './repo.ts';
 import type { CardListQueryT } from './schemas.ts';
@@ -108,14 +110,26 @@ export async function putWish(
       variantLevel: body.variant ? variantLevel(body.variant) : null,
       note: body.note ?? null,
     });
+    await recordWishlistChange(tx, userId);
   });
   return wishlist(db, userId);
 }
 
 export async function deleteWish(db: Db, userId: string, cardId: string) {
-  if (!(await repo.deleteWish(db, userId, cardId))) throw new CardNotFoundError();
+  await withTransaction(db, async (tx) => {
+    if (!(await repo.deleteWish(tx, userId, cardId))) throw new CardNotFoundError();
+    await recordWishlistChange(tx, userId);
+  });
   return wishlist(db, userId);
 }
+
+const recordWishlistChange = (tx: Db, userId: string) =>
+  recordEvent(tx, {
+    type: CARDS_EVENTS.wishlistChanged,
+    aggregateType: 'cards.wishlist',
+    aggregateId: userId,
+    payload: { userId },
+  });
 
 /** Someone's collection by username, when they made it public. */
 export async function publicCollection(db: Db, username: string, q: CollectionQuery) {

@@ -13,7 +13,7 @@ export { cardHoldings, type Holding } from './holdings.ts';
 export { catalogPrices, findVariantRef, setsOfVariants, tradableBaseVariants, variantsOfCard } from './repo.ts';
 export { addMinted } from './pack-repo.ts';
 /** Read-only: other modules' listing queries join the catalogue (changes go through this module). */
-export { cardSets, cardVariants, cards } from './tables.ts';
+export { cardSets, cardVariants, cards, wishlist as cardsWishlist } from './tables.ts';
 
 export const cardsModule: ModuleDefinition = {
   name: 'cards',

@@ -1,5 +1,6 @@
 import { uuidv7 } from 'uuidv7';
-import { withTransaction, type Db } from '../../platform/db/tx.ts';
+import { afterCommit, withTransaction, type Db } from '../../platform/db/tx.ts';
+import { business } from '../../platform/metrics/metrics.ts';
 import { recordEvent } from '../../platform/events/index.ts';
 import { drawPack, dropTableHash, SoldOutError, supplyTaken } from './draw.ts';
 import {
@@ -33,6 +34,8 @@ export const CARDS_EVENTS = {
   upgraded: 'cards.upgraded',
   /** Cards left circulation (a card or a whole set retired): open market orders on them close. */
   retired: 'cards.retired',
+  /** A user's wishlist changed (payload `{ userId }`): recorded with the change. */
+  wishlistChanged: 'cards.wishlist_changed',
 } as const;
 
 const actor = (userId: string) => ({ actor: { type: 'user' as const, id: userId } });
@@ -135,6 +138,7 @@ export async function openPack(db: Db, userId: string, packId: string, expectedC
     }
     if (!(await useNonce(tx, seed.id, seed.nonce))) throw new Error('seed nonce moved under lock');
     await repo.setPityCounter(tx, userId, product.id, draw.pityAfter);
+    afterCommit(tx, () => business.packOpenings.inc());
     const opening = await repo.insertOpening(
       tx,
       {

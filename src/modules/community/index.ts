@@ -10,6 +10,9 @@ import { demoCommunitySeeder } from './seed.ts';
  * follows and an activity feed; reports and a moderation queue.
  */
 export { scanFeed } from './feed-service.ts';
+export { followUser, unfollowUser } from './social-service.ts';
+/** Read-only: follower and following lists elsewhere join the follow graph (changes go through `followUser`). */
+export { communityFollows } from './tables.ts';
 
 export const COMMUNITY_JOBS = { scanFeed: 'community.scan-feed' } as const;
 

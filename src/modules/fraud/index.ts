@@ -23,6 +23,8 @@ export {
 } from './service.ts';
 
 export { washTradedIds } from './board-feed.ts';
+/** Read-only: reputation figures elsewhere count confirmed flags (changes go through this module). */
+export { fraudFlags } from './tables.ts';
 
 export const FRAUD_JOBS = { release: 'fraud.release-holds' } as const;
 

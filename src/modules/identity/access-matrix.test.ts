@@ -34,6 +34,11 @@ const OWN_LIST_ROUTES = new Set([
   'DELETE /api/users/blocks/:username',
   'PUT /api/community/users/:username/follow',
   'DELETE /api/community/users/:username/follow',
+  // Stops the caller's own follow (idempotent); rules in social/profiles.test.ts.
+  'DELETE /api/social/follow/:username',
+  // Names a catalogue achievement, not a user's resource: a claim only ever pays the caller's own
+  // progress (another user's completed achievement is 409 not_claimable for them; rewards/routes.test.ts).
+  'POST /api/rewards/claim/:id',
 ]);
 
 interface Entry {

@@ -27,6 +27,10 @@ export { boardUsers, publicCollectors, type BoardUser } from './board-feed.ts';
 export { createOrPromoteAdmin } from './admin-service.ts';
 export { accountsCreatedAt } from './repo.ts';
 export { hasBlocked } from './block-service.ts';
+export { updateProfile, type ProfileInput } from './profile-service.ts';
+export { identityDeps } from './deps.ts';
+/** Read-only: other modules' searches join accounts and blocks (changes go through this module). */
+export { blocks as identityBlocks, users as identityUsers } from './tables.ts';
 export { PasswordHasher, checkPasswordStrength } from './password.ts';
 export { DEMO_ACCOUNTS, DEMO_TRADERS } from './seeds.ts';
 export { ROLES, type NotificationPreferences, type Role } from './tables.ts';

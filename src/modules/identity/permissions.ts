@@ -35,6 +35,8 @@ export const PERMISSIONS = {
   'crowdfunding.review': ['admin'],
   /** Rebuild every leaderboard now instead of at the next scheduled rebuild. */
   'leaderboards.rebuild': ['admin'],
+  /** Add rewards achievements and run their backfill over the stored history. */
+  'rewards.manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -13,6 +13,8 @@ export const SYSTEM_ACCOUNTS = {
   fees: '00000000-0000-4000-8000-000000000003',
   /** The betting book: pays fixed-odds winnings beyond the stake, keeps lost stakes; may go negative. */
   house: '00000000-0000-4000-8000-000000000004',
+  /** Pays achievement rewards (coins, points); may go negative (its balance is what was given away). */
+  rewards: '00000000-0000-4000-8000-000000000005',
 } as const;
 
 export type SystemAccount = keyof typeof SYSTEM_ACCOUNTS;
@@ -24,7 +26,13 @@ export type SystemAccount = keyof typeof SYSTEM_ACCOUNTS;
  */
 export const SYSTEM_SHARDS = 16;
 
-const SYSTEM_CODE_DIGIT: Record<SystemAccount, string> = { mint: '1', gateway: '2', fees: '3', house: '4' };
+const SYSTEM_CODE_DIGIT: Record<SystemAccount, string> = {
+  mint: '1',
+  gateway: '2',
+  fees: '3',
+  house: '4',
+  rewards: '5',
+};
 
 /** The account id of one shard: `00000000-0000-4000-80SS-00000000000C` (SS the shard, C the account). */
 export function systemShardId(account: SystemAccount, shard: number): string {
@@ -48,6 +56,20 @@ export function systemShard(account: SystemAccount, key: string): string {
   }
   return systemShardId(account, (h >>> 0) % SYSTEM_SHARDS);
 }
+
+/** Reward points: earned from the rewards account, never sent from one user to another. */
+export const POINTS = 'POINTS';
+
+/**
+ * Assets that move only between a system account and another account: a leg of one of these
+ * between two non-system accounts (user to user, user to escrow) is refused.
+ */
+export const NON_TRANSFERABLE_ASSETS: ReadonlySet<string> = new Set([POINTS]);
+
+const SYSTEM_ID = /^00000000-0000-4000-80[0-9a-f]{2}-00000000000[0-9a-f]$/i;
+
+/** Whether `accountId` is one of the system accounts' shards (their ids are fixed, see `systemShardId`). */
+export const isSystemAccountId = (accountId: string) => SYSTEM_ID.test(accountId);
 
 /** A user's wallet account has the user's id: no lookup is needed to find it. */
 export const walletAccountId = (userId: string) => userId;

@@ -28,6 +28,8 @@ import { WALLET_EVENTS } from './wallet-service.ts';
 export {
   COIN,
   COIN_SCALE,
+  NON_TRANSFERABLE_ASSETS,
+  POINTS,
   SYSTEM_ACCOUNTS,
   SYSTEM_SHARDS,
   systemShard,
@@ -57,7 +59,9 @@ export {
 } from './service.ts';
 export type { BalanceKey, Leg } from './legs.ts';
 export { reconcile, type ReconcileReport } from './reconcile.ts';
-export { assetHolders } from './asset-repo.ts';
+export { assetHolders, assetRanking } from './asset-repo.ts';
+/** Read-only: other modules' indexes of holdings read balances and follow entries (writes go through `transfer`). */
+export { ledgerBalances, ledgerEntries } from './tables.ts';
 export {
   InsufficientFundsError,
   PendingExpiredError,

@@ -2,6 +2,7 @@
  * The arithmetic of the ledger, without I/O: which balances a transfer touches, in which order they
  * are locked, and what each phase does to them. Property tests drive these functions directly.
  */
+import { NON_TRANSFERABLE_ASSETS, isSystemAccountId } from './accounts.ts';
 
 export interface Leg {
   from: string;
@@ -70,6 +71,9 @@ export function legProblems(legs: readonly Leg[], maxLegs = 64): string[] {
   legs.forEach((leg, i) => {
     if (leg.amount <= 0n) problems.push(`leg ${i}: amount must be positive`);
     if (leg.from === leg.to) problems.push(`leg ${i}: from and to must differ`);
+    if (NON_TRANSFERABLE_ASSETS.has(leg.asset) && !isSystemAccountId(leg.from) && !isSystemAccountId(leg.to)) {
+      problems.push(`leg ${i}: ${leg.asset} cannot be transferred between users`);
+    }
   });
   return problems;
 }

@@ -7,6 +7,10 @@ import { expireDue } from './service.ts';
  * an escrow account of the offer until the recipient accepts (both sides swap in one ledger
  * transfer), declines or counters, the proposer cancels, or the offer expires.
  */
+/** Read-only: reputation figures elsewhere count accepted offers (changes go through this module). */
+export { tradeOffers } from './tables.ts';
+export { TRADES_EVENTS } from './service.ts';
+
 export const TRADES_JOBS = { expire: 'trades.expire' } as const;
 
 export const tradesModule: ModuleDefinition = {

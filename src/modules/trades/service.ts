@@ -1,5 +1,6 @@
 import { uuidv7 } from 'uuidv7';
 import { withTransaction, type Db } from '../../platform/db/tx.ts';
+import { recordEvent } from '../../platform/events/index.ts';
 import {
   NotYourTurnError,
   OfferNotFoundError,
@@ -137,6 +138,11 @@ async function close(tx: Db, id: string, userId: string, action: Action) {
   return offer;
 }
 
+export const TRADES_EVENTS = {
+  /** An offer was accepted and both sides exchanged (payload: offerId, proposerId, recipientId). */
+  completed: 'trades.completed',
+} as const;
+
 /** The recipient accepts: their requested items go to the proposer and the escrow to them, at once. */
 export async function accept(db: Db, id: string, userId: string): Promise<OfferRow> {
   return withTransaction(db, async (tx) => {
@@ -166,6 +172,12 @@ export async function accept(db: Db, id: string, userId: string): Promise<OfferR
       title: 'Trade offer accepted',
       body: 'Your trade offer was accepted and the items were exchanged.',
       data: { offerId: offer.id },
+    });
+    await recordEvent(tx, {
+      type: TRADES_EVENTS.completed,
+      aggregateType: 'trade',
+      aggregateId: offer.id,
+      payload: { offerId: offer.id, proposerId: offer.proposerId, recipientId: offer.recipientId },
     });
     return offer;
   });
