@@ -1,8 +1,9 @@
 import { userChannel } from '../../platform/realtime/ws.ts';
 import type { ModuleDefinition } from '../../platform/module.ts';
+import { eraseUser } from './erase-repo.ts';
 import { markDirty, refreshMatches } from './match-service.ts';
 import { SOCIAL_EVENTS } from './message-service.ts';
-import { CARDS_EVENTS } from './ports.ts';
+import { CARDS_EVENTS, IDENTITY_EVENTS } from './ports.ts';
 import { socialRoutes } from './routes.ts';
 
 /*
@@ -26,6 +27,9 @@ export const socialModule: ModuleDefinition = {
         type: SOCIAL_EVENTS.messageSent,
         message: payload.message,
       });
+    });
+    ctx.events.on(IDENTITY_EVENTS.userDeleted, 'social.erase', async (event) => {
+      await eraseUser(ctx.db, (event.payload as { userId: string }).userId);
     });
     ctx.jobs.define(SOCIAL_JOBS.refreshMatches, async () => {
       const { marked, refreshed } = await refreshMatches(ctx.db);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userChannel } from '../../platform/realtime/ws.ts';
 import { drainOutbox } from '../../../test/helpers/outbox.ts';
 import { connectClient, listenForWebSockets } from '../../../test/helpers/ws.ts';
+import { createUserForTest } from '../../../test/support/identity.ts';
 import {
   auth,
   block,
@@ -143,6 +144,31 @@ describe('direct messages', () => {
     expect(await messageCount()).toBe(before);
     // The budget is the sender's own: someone else still gets through.
     expectStatus(await send(z, y.username, 'hello'), 201);
+  });
+
+  it('erases every conversation of an account that is deleted, on both sides', async () => {
+    const dee = await createUserForTest(t.runtime.ctx);
+    const deeAsClient = { id: dee.id, username: dee.username, email: dee.email, token: dee.accessToken };
+    expectStatus(await send(ann, dee.username, 'want to swap?'), 201);
+    expectStatus(await send(deeAsClient, ann.username, 'sure'), 201);
+    const involving = async () =>
+      (
+        await t.runtime.ctx.db.execute<{ n: number }>(
+          sql`SELECT count(*)::int AS n FROM social_messages WHERE sender_id = ${dee.id} OR recipient_id = ${dee.id}`,
+        )
+      ).rows[0]?.n;
+    expect(await involving()).toBe(2);
+    const deleted = await t.app.inject({
+      method: 'DELETE',
+      url: '/api/users/account',
+      headers: dee.headers,
+      payload: { password: dee.password },
+    });
+    expectStatus(deleted, 204);
+    await drainOutbox(t);
+    expect(await involving()).toBe(0);
+    const conversations = (await list(ann)).json<{ items: { with: { id: string } }[] }>().items;
+    expect(conversations.map((c) => c.with.id)).not.toContain(dee.id);
   });
 
   it('never shows other users’ conversations', async () => {

@@ -5,6 +5,7 @@ export {
   findUserRef,
   guard,
   hasBlocked,
+  IDENTITY_EVENTS,
   hasPermission,
   identityBlocks,
   identityDeps,
