@@ -1,9 +1,15 @@
 import { listStoredMail } from '../../src/platform/mail/index.ts';
 import type { TestApp } from './app.ts';
 
-/** Delivers every committed outbox event (handlers run here, not on a timer). */
+/**
+ * Delivers every committed outbox event. Handlers run here, or in a round the app's own dispatcher
+ * started when the commit woke it: that round holds its events' leases, so it is waited for too.
+ */
 export async function drainOutbox(t: TestApp): Promise<void> {
-  while ((await t.runtime.dispatcher.runOnce()) > 0);
+  const { dispatcher } = t.runtime;
+  do await dispatcher.idle();
+  while ((await dispatcher.runOnce()) > 0);
+  await dispatcher.idle();
 }
 
 /** The token in the newest stored mail to `email` whose subject matches. */

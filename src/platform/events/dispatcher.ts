@@ -82,6 +82,11 @@ export class OutboxDispatcher {
     await this.running;
   }
 
+  /** Waits for the delivery round in flight, if any, to finish its handlers. */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+
   /** One delivery round; returns how many events it handled (delivered or failed). */
   async runOnce(): Promise<number> {
     const { db, registry, logger } = this.opts;
