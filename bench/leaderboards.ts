@@ -26,7 +26,7 @@ import type { Db } from '../src/platform/db/tx.ts';
 import { createRuntime } from '../src/platform/runtime.ts';
 import { scratchDatabase } from './support/postgres.ts';
 import { benchServerEnv, startServerProcess, type GetFigures } from './support/server.ts';
-import { printTable } from './support/table.ts';
+import { printLoadTable, printTable } from './support/table.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const BOTS = Number(process.env.BENCH_BOTS ?? 10_000);
@@ -171,17 +171,7 @@ async function main() {
     );
     console.log(`\nranked entries on the return boards: ${ranked.rows[0]?.n ?? 0}\n`);
     console.log(`Reads: ${SECONDS} s per target, ${CONNECTIONS} connections, server pool ${DB_CONNECTIONS}\n`);
-    printTable(
-      ['target', 'req/s', 'p99 ms', 'vs /health/live', 'failed'],
-      rows.map((r) => [
-        r.target,
-        r.perSecond.toFixed(0),
-        String(r.p99),
-        `${((r.perSecond / live) * 100).toFixed(0)} %`,
-        String(r.failed),
-      ]),
-    );
-    if (rows.some((r) => r.failed > 0)) process.exitCode = 1;
+    printLoadTable(rows, live);
   } finally {
     child?.kill('SIGTERM');
     await setup.stop();

@@ -28,7 +28,7 @@ import { withTransaction, type Db } from '../src/platform/db/tx.ts';
 import { createRuntime } from '../src/platform/runtime.ts';
 import { scratchDatabase } from './support/postgres.ts';
 import { benchServerEnv, measureGets, startServerProcess, type GetFigures } from './support/server.ts';
-import { printTable } from './support/table.ts';
+import { printLoadTable } from './support/table.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const TRADES = Number(process.env.BENCH_TRADES ?? 400);
@@ -124,17 +124,7 @@ async function main() {
         `${seedSeconds.toFixed(1)} s, their events delivered in ${drained.toFixed(1)} s; ${SECONDS} s per target, ` +
         `${CONNECTIONS} connections, server pool ${DB_CONNECTIONS}, Node ${process.version})\n`,
     );
-    printTable(
-      ['target', 'req/s', 'p99 ms', 'vs /health/live', 'failed'],
-      rows.map((r) => [
-        r.target,
-        r.perSecond.toFixed(0),
-        String(r.p99),
-        `${((r.perSecond / live) * 100).toFixed(0)} %`,
-        String(r.failed),
-      ]),
-    );
-    if (rows.some((r) => r.failed > 0)) process.exitCode = 1;
+    printLoadTable(rows, live);
   } finally {
     child?.kill('SIGTERM');
     await setup.stop();

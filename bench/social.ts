@@ -27,7 +27,7 @@ import { createRuntime } from '../src/platform/runtime.ts';
 import { createUserForTest, type TestUser } from '../test/support/identity.ts';
 import { scratchDatabase } from './support/postgres.ts';
 import { benchServerEnv, measureGets, measurePosts, startServerProcess, type GetFigures } from './support/server.ts';
-import { printTable } from './support/table.ts';
+import { printLoadTable, printTable } from './support/table.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
@@ -215,18 +215,7 @@ async function main() {
       `\nstored matches after the incremental step: ${stored}; all ${USERS} users at this rate: ${((perUserMs * USERS) / 1000).toFixed(0)} s of one connection\n`,
     );
     console.log(`HTTP: ${SECONDS} s per target, ${CONNECTIONS} connections, server pool ${DB_CONNECTIONS}\n`);
-    const baseline = live.perSecond || 1;
-    printTable(
-      ['target', 'req/s', 'p99 ms', 'vs /health/live', 'failed'],
-      rows.map((r) => [
-        r.target,
-        r.perSecond.toFixed(0),
-        String(r.p99),
-        `${((r.perSecond / baseline) * 100).toFixed(0)} %`,
-        String(r.failed),
-      ]),
-    );
-    if (rows.some((r) => r.failed > 0)) process.exitCode = 1;
+    printLoadTable(rows, live.perSecond);
   } finally {
     child?.kill('SIGTERM');
     await setup.stop();

@@ -5,3 +5,30 @@ export function printTable(header: string[], rows: string[][]): void {
   console.log(line(header).join('  '));
   for (const c of rows) console.log(line(c).join('  '));
 }
+
+/** One load target's figures, as measureGets and measurePosts report them. */
+export interface LoadFigures {
+  target: string;
+  perSecond: number;
+  p99: number;
+  failed: number;
+}
+
+/**
+ * Prints load figures beside a baseline (`/health/live` measured in the same run) and marks the run
+ * failed when any request failed.
+ */
+export function printLoadTable(rows: readonly LoadFigures[], baselinePerSecond: number): void {
+  const baseline = baselinePerSecond || 1;
+  printTable(
+    ['target', 'req/s', 'p99 ms', 'vs /health/live', 'failed'],
+    rows.map((r) => [
+      r.target,
+      r.perSecond.toFixed(0),
+      String(r.p99),
+      `${((r.perSecond / baseline) * 100).toFixed(0)} %`,
+      String(r.failed),
+    ]),
+  );
+  if (rows.some((r) => r.failed > 0)) process.exitCode = 1;
+}
