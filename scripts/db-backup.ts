@@ -7,21 +7,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../src/config.ts';
 import { DataDirInUseError, lockDataDir } from '../src/platform/db/data-dir-lock.ts';
+import { fail, loadConfigOrExit, pgToolConnection } from './support/cli.ts';
 
-function fail(message: string, code = 1): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
-}
-
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) fail(err.message, 2);
-  throw err;
-}
+const config = loadConfigOrExit();
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const embedded = !config.DATABASE_URL;
@@ -29,14 +18,12 @@ const file = path.resolve(process.argv[2] ?? path.join('backups', `ece-${stamp}.
 await mkdir(path.dirname(file), { recursive: true });
 
 if (config.DATABASE_URL) {
-  // The URL goes through the environment-free --dbname, never a shell.
-  const run = spawnSync(
-    'pg_dump',
-    ['--format=custom', '--compress=6', `--file=${file}`, `--dbname=${config.DATABASE_URL}`],
-    {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
+  // No shell; the password travels in the child's environment, never on its command line.
+  const { dbname, env } = pgToolConnection(config.DATABASE_URL);
+  const run = spawnSync('pg_dump', ['--format=custom', '--compress=6', `--file=${file}`, `--dbname=${dbname}`], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env,
+  });
   if (run.error) fail(`pg_dump could not run (${run.error.message}); install the PostgreSQL client tools`);
   if (run.status !== 0) fail(`pg_dump failed with exit code ${run.status}`);
 } else {

@@ -8,21 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, readdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { ConfigError, loadConfig } from '../src/config.ts';
 import { DataDirInUseError, lockDataDir } from '../src/platform/db/data-dir-lock.ts';
+import { fail, loadConfigOrExit, pgToolConnection } from './support/cli.ts';
 
-function fail(message: string, code = 1): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
-}
-
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) fail(err.message, 2);
-  throw err;
-}
+const config = loadConfigOrExit();
 
 const args = process.argv.slice(2);
 const clean = args.includes('--clean');
@@ -46,6 +35,8 @@ if (config.DATABASE_URL) {
       await client.end();
     }
   }
+  // No shell; the password travels in the child's environment, never on its command line.
+  const { dbname, env } = pgToolConnection(config.DATABASE_URL);
   const run = spawnSync(
     'pg_restore',
     [
@@ -54,10 +45,10 @@ if (config.DATABASE_URL) {
       '--exit-on-error',
       '--single-transaction',
       ...(clean ? ['--clean', '--if-exists'] : []),
-      `--dbname=${config.DATABASE_URL}`,
+      `--dbname=${dbname}`,
       file,
     ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
+    { stdio: ['ignore', 'inherit', 'inherit'], env },
   );
   if (run.error) fail(`pg_restore could not run (${run.error.message}); install the PostgreSQL client tools`);
   if (run.status !== 0) fail(`pg_restore failed with exit code ${run.status}; nothing was restored`);
