@@ -69,7 +69,9 @@ export const marketModule: ModuleDefinition = {
       const payload = event.payload as PublishBundle | PublishPayload;
       for (const { channel, message } of 'messages' in payload ? payload.messages : [payload]) {
         if (isMarketStateChannel(channel)) {
-          await publishState(ctx.realtime, ctx.cache, channel, Number(event.seq ?? 0), message);
+          await publishState(ctx.realtime, ctx.cache, channel, Number(event.seq ?? 0), message, (err) =>
+            ctx.logger.warn({ err, channel }, 'market state not kept in the cache'),
+          );
         } else {
           await ctx.realtime.publish(channel, message);
         }

@@ -1,5 +1,8 @@
 import type { Duplex } from 'node:stream';
 
+/** Written queue entries kept before the queue is compacted. */
+const COMPACT_AFTER = 4096;
+
 /**
  * The server side of one WebSocket text message, header included (RFC 6455 §5.2: FIN, text opcode,
  * unmasked). Built once per message and written as it is to every subscriber's socket.
@@ -74,6 +77,11 @@ export class Fanout {
       if (frames.length > 0) peer.write(frames);
     }
     if (this.head < this.queue.length) {
+      // Under a steady fan-out the queue never empties: drop the written part now and then.
+      if (this.head >= COMPACT_AFTER) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
       setImmediate(() => this.drain());
       return;
     }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { applyDelta, diffState, StateStream } from './state.ts';
+import { MemoryHub } from './memory.ts';
+import { applyDelta, diffState, publishState, StateStream } from './state.ts';
 
 interface Frame {
   type: string;
@@ -146,5 +147,25 @@ describe('StateStream conflation', () => {
     s.seed(3, { bestBid: 3 });
     vi.advanceTimersByTime(200);
     expect(frames.map((f) => [f.seq, f.version, f.data])).toEqual([[1, 5, { bestBid: 5 }]]);
+  });
+});
+
+describe('publishState', () => {
+  it('still publishes the change when the cache cannot keep it, and reports the failure', async () => {
+    const hub = new MemoryHub();
+    const received: unknown[] = [];
+    await hub.subscribe('book.x', (_channel, message) => received.push(message));
+    const errors: unknown[] = [];
+    const down = {
+      get: () => Promise.reject(new Error('cache down')),
+      set: () => Promise.reject(new Error('cache down')),
+      delete: () => Promise.reject(new Error('cache down')),
+      deletePrefix: () => Promise.reject(new Error('cache down')),
+      close: async () => {},
+    };
+    await publishState(hub, down, 'book.x', 7, { bids: [] }, (err) => errors.push(err));
+    await vi.waitFor(() => expect(received).toEqual([{ $state: { bids: [] }, $version: 7 }]));
+    expect(errors).toHaveLength(1);
+    await hub.close();
   });
 });

@@ -41,11 +41,15 @@ export async function publishState(
   channel: string,
   version: number,
   state: unknown,
+  onCacheError: (err: unknown) => void = () => undefined,
 ): Promise<void> {
   // One publisher delivers a channel's changes in version order (the outbox keeps order per
-  // aggregate), so the latest write is the newest state.
+  // aggregate), so the latest write is the newest state. The cached copy only seeds processes whose
+  // first client comes later: a cache outage is reported, never a reason to redeliver the change.
   await Promise.all([
-    cache.set(STATE_KEY + channel, { version, state } satisfies VersionedState, STATE_TTL_MS),
+    cache
+      .set(STATE_KEY + channel, { version, state } satisfies VersionedState, STATE_TTL_MS)
+      .catch((err: unknown) => onCacheError(err)),
     hub.publish(channel, { $state: state, $version: version } satisfies StateEnvelope),
   ]);
 }

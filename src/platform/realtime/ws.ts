@@ -176,8 +176,13 @@ export const realtimeRoutes: FastifyPluginAsyncTypebox<RealtimeOptions> = async 
   const openGroup = async (group: Group) => {
     group.end = await opts.hub.subscribe(group.channel, (channel, message) => receive(group, channel, message));
     if (group.state && opts.cache) {
-      const held = await loadState(opts.cache, group.channel);
-      if (held) group.state.seed(held.version, held.state);
+      // The latest state held in the cache only seeds the stream; without it the next change does.
+      try {
+        const held = await loadState(opts.cache, group.channel);
+        if (held) group.state.seed(held.version, held.state);
+      } catch (err) {
+        app.log.warn({ err, channel: group.channel }, 'realtime state unavailable from the cache');
+      }
     }
   };
 
@@ -211,7 +216,9 @@ export const realtimeRoutes: FastifyPluginAsyncTypebox<RealtimeOptions> = async 
     if (group.refs > 0) return;
     if (groups.get(group.channel) === group) groups.delete(group.channel);
     group.state?.close();
+    // Ended whether or not opening finished well: a subscription taken before a failure is released too.
     group.ready
+      .catch(() => undefined)
       .then(() => group.end?.())
       .catch((err: unknown) => app.log.error({ err, channel: group.channel }, 'realtime unsubscribe failed'));
   };
