@@ -56,7 +56,7 @@ export async function createBacktest(db: Db, ownerId: string, body: BacktestBody
     spreadBps: body.spreadBps ?? 50,
     ...(body.lookback ? { lookback: body.lookback } : {}),
   };
-  return db.transaction(async (tx) => {
+  return withTransaction(db, async (tx) => {
     const row = await repo.insertBacktest(tx, {
       id: uuidv7(),
       ownerId,

@@ -122,7 +122,6 @@ export async function listOpenSessions(db: Db, userId: string, limit: number, be
     .limit(limit);
 }
 
-/** Whether the user signed in successfully from this address within the last `days`. */
 /**
  * Whether the owner has shown control of the account from `ip` in the last `days`: signed in from
  * it, or redeemed a mailed password-reset link there (which an attacker without the mailbox cannot).
@@ -144,6 +143,7 @@ export async function isKnownAddress(db: Db, userId: string, ip: string, days: n
   return resets.length > 0;
 }
 
+/** Whether the user signed in successfully from this address within the last `days`. */
 export async function hasSignedInFrom(db: Db, userId: string, ip: string, days: number): Promise<boolean> {
   const rows = await db
     .select({ id: sessions.id })

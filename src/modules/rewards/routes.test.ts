@@ -241,6 +241,10 @@ describe('authorization', () => {
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json<{ backfill: { completed: number } }>().backfill.completed).toBeGreaterThanOrEqual(1);
     expect(await pointsOf(db, bob.id)).toBe(before + 2n);
+    const audit = await inject('GET', '/api/admin/audit?action=admin.rewards.achievement_added', admin);
+    expect(audit.json<{ items: { actorId: string; targetId: string }[] }>().items).toEqual([
+      expect.objectContaining({ actorId: admin.id, targetId: 'one_pack_bonus' }),
+    ]);
     const dup = await inject('POST', '/api/admin/rewards/achievements', admin, body);
     expect(dup.statusCode).toBe(409);
     const backfill = await inject('POST', '/api/admin/rewards/backfill', admin, { code: 'one_pack_bonus' });

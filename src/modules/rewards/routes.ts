@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { IdempotencyHeaders, runIdempotent } from '../../platform/http/idempotency.ts';
+import { originOf } from '../../platform/audit/index.ts';
 import type { PlatformContext } from '../../platform/module.ts';
 import { guard, principalOf } from './ports.ts';
 import {
@@ -158,7 +159,10 @@ export const rewardsRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> 
         response: { 201: CreateAchievementReply },
       },
     },
-    async (request, reply) => reply.code(201).send(await service.createAchievement(db, request.body)),
+    async (request, reply) => {
+      const actor = { userId: principalOf(request).userId, origin: originOf(request) };
+      return reply.code(201).send(await service.createAchievement(db, request.body, new Date(), actor));
+    },
   );
 
   app.post(

@@ -25,6 +25,7 @@ import {
 import * as repo from './repo.ts';
 import { parseRule } from './rules.ts';
 import type { AchievementRow, RewardSpec } from './tables.ts';
+import { appendAudit, type RequestOrigin } from '../../platform/audit/index.ts';
 
 /** Points a check-in pays: a base, plus a bonus growing with the streak up to its 7th day. */
 export const checkinPoints = (streak: number) => BigInt(10 + 5 * Math.min(Math.max(streak, 1) - 1, 6));
@@ -190,14 +191,32 @@ export async function syncCatalogue(db: Db, entries: readonly CatalogueEntry[] =
   return repo.insertMissingAchievements(db, entries);
 }
 
-/** An operator adds an achievement: validated, stored, then awarded to everyone who already qualifies. */
-export async function createAchievement(db: Db, entry: CatalogueEntry, now = new Date()) {
+/**
+ * An operator adds an achievement: validated, stored with its audit row, then awarded to everyone who
+ * already qualifies.
+ */
+export async function createAchievement(
+  db: Db,
+  entry: CatalogueEntry,
+  now = new Date(),
+  actor?: { userId: string; origin: RequestOrigin },
+) {
   if (!KNOWN_FACT_TYPES.has(entry.rule.type)) {
     throw new RewardsInputError('rule.type', `must be one of: ${[...KNOWN_FACT_TYPES].join(', ')}`);
   }
-  const row = await withTransaction(db, async (tx) =>
-    repo.insertAchievement(tx, { ...entry, position: (await repo.maxPosition(tx)) + 1 }),
-  );
+  const row = await withTransaction(db, async (tx) => {
+    const inserted = await repo.insertAchievement(tx, { ...entry, position: (await repo.maxPosition(tx)) + 1 });
+    if (inserted && actor) {
+      await appendAudit(tx, {
+        actor: { type: 'user', id: actor.userId },
+        action: 'admin.rewards.achievement_added',
+        target: { type: 'achievement', id: entry.code },
+        origin: actor.origin,
+        details: { rule: entry.rule, reward: entry.reward, payout: entry.payout },
+      });
+    }
+    return inserted;
+  });
   if (!row) throw new AchievementExistsError(entry.code);
   const backfill = await backfillAchievement(db, entry.code, now);
   return { achievement: catalogueView(row), backfill };

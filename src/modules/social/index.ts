@@ -1,3 +1,4 @@
+import { UUID_PATTERN } from '../../platform/http/cursor.ts';
 import { userChannel } from '../../platform/realtime/ws.ts';
 import type { ModuleDefinition } from '../../platform/module.ts';
 import { eraseUser } from './erase-repo.ts';
@@ -13,13 +14,20 @@ import { socialRoutes } from './routes.ts';
  */
 export { SOCIAL_EVENTS } from './message-service.ts';
 
+/** The user an event names, when it names one well (a malformed payload is skipped, not retried). */
+function userIdOf(payload: unknown): string | undefined {
+  const userId = (payload as { userId?: unknown } | null)?.userId;
+  return typeof userId === 'string' && UUID_PATTERN.test(userId) ? userId : undefined;
+}
+
 export const SOCIAL_JOBS = { refreshMatches: 'social.refresh-matches' } as const;
 
 export const socialModule: ModuleDefinition = {
   name: 'social',
   setup(ctx) {
     ctx.events.on(CARDS_EVENTS.wishlistChanged, 'social.wishlist-dirty', async (event) => {
-      await markDirty(ctx.db, [(event.payload as { userId: string }).userId]);
+      const userId = userIdOf(event.payload);
+      if (userId) await markDirty(ctx.db, [userId]);
     });
     ctx.events.on(SOCIAL_EVENTS.messageSent, 'social.realtime', async (event) => {
       const payload = event.payload as { userId: string; message: unknown };
@@ -29,7 +37,8 @@ export const socialModule: ModuleDefinition = {
       });
     });
     ctx.events.on(IDENTITY_EVENTS.userDeleted, 'social.erase', async (event) => {
-      await eraseUser(ctx.db, (event.payload as { userId: string }).userId);
+      const userId = userIdOf(event.payload);
+      if (userId) await eraseUser(ctx.db, userId);
     });
     ctx.jobs.define(SOCIAL_JOBS.refreshMatches, async () => {
       const { marked, refreshed } = await refreshMatches(ctx.db);

@@ -230,7 +230,7 @@ export async function storedMatches(db: Db, me: string, limit: number, after?: R
   const afterCond = after
     ? sql` AND (m.mutual, m.coverage, m.value, m.partner_id) < (${after.mutual}, ${after.coverage}, ${after.value}::bigint, ${after.partnerId}::uuid)`
     : sql``;
-  // Descending on every key but the partner id, which ascends: compare on the negated id order.
+  // Descending on every key, the partner id included, so one row-value comparison pages it.
   const r = await db.execute<{
     partner_id: string;
     username: string;
