@@ -1,6 +1,7 @@
 import { envSchema } from 'env-schema';
 import addFormats from 'ajv-formats';
 import { Type, type Static } from 'typebox';
+import { parseKeyring } from './platform/crypto/envelope.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -146,6 +147,10 @@ const ConfigSchema = Type.Object({
   PAYMENT_WEBHOOK_TOLERANCE_SECONDS: Type.Integer({ default: 300, minimum: 1, maximum: 3600 }),
   // The sandbox credits coins for checkouts nobody paid: production must ask for it by name.
   PAYMENT_SANDBOX_IN_PRODUCTION: Type.Boolean({ default: false }),
+  // Personal data at rest: comma-separated `<key id>:<base64 of 32 random bytes>`; the first seals new
+  // values, the rest still open older ones until `npm run keys:rotate` has re-sealed them.
+  // Required in production; elsewhere a fixed development key is used.
+  DATA_ENCRYPTION_KEYS: Type.Optional(Type.String({ minLength: 10 })),
 });
 
 type RawConfig = Static<typeof ConfigSchema>;
@@ -236,6 +241,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (raw.NODE_ENV === 'production' && !raw.PAYMENT_WEBHOOK_SECRET) {
     throw new ConfigError('invalid configuration: PAYMENT_WEBHOOK_SECRET is required when NODE_ENV=production');
+  }
+  if (raw.NODE_ENV === 'production' && !raw.DATA_ENCRYPTION_KEYS) {
+    throw new ConfigError('invalid configuration: DATA_ENCRYPTION_KEYS is required when NODE_ENV=production');
+  }
+  if (raw.DATA_ENCRYPTION_KEYS) {
+    try {
+      parseKeyring(raw.DATA_ENCRYPTION_KEYS);
+    } catch (err) {
+      throw new ConfigError(`invalid configuration: DATA_ENCRYPTION_KEYS: ${(err as Error).message}`);
+    }
   }
   if (raw.NODE_ENV === 'production' && raw.PAYMENT_PROVIDER === 'sandbox' && !raw.PAYMENT_SANDBOX_IN_PRODUCTION) {
     throw new ConfigError(

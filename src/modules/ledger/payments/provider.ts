@@ -16,13 +16,42 @@ export interface DepositCreated {
   providerPaymentId: string;
 }
 
-export type PayoutRequest = DepositRequest;
+export interface PayoutRequest extends DepositRequest {
+  /** Where the money goes, opened from its sealed form just for this call (never stored or logged in clear). */
+  destination?: string;
+}
+
+export interface RefundRequest {
+  /** Our refund id: the provider's idempotency key for the refund call. */
+  refundId: string;
+  /** The deposit being refunded, and the provider's id for it. */
+  paymentId: string;
+  providerPaymentId: string;
+  /** Coin minor units to refund (at most the deposit's amount). */
+  amount: bigint;
+}
+
+export interface RefundCreated {
+  providerRefundId: string;
+}
 
 export interface PayoutCreated {
   providerPaymentId: string;
 }
 
-export type ProviderEventType = 'deposit.succeeded' | 'deposit.failed' | 'payout.succeeded' | 'payout.failed';
+export type ProviderEventType =
+  | 'deposit.succeeded'
+  | 'deposit.failed'
+  | 'payout.succeeded'
+  | 'payout.failed'
+  /** Money of a settled deposit went back to the payer (`amount`: the refunded part, coin minor units). */
+  | 'deposit.refunded'
+  /** The payer disputed a settled deposit; the provider has taken the disputed `amount` back. */
+  | 'dispute.opened'
+  /** The dispute was decided for us: the provider returns the money. */
+  | 'dispute.won'
+  /** The dispute was decided for the payer: the money stays gone. */
+  | 'dispute.lost';
 
 /** A verified webhook, reduced to what the wallet acts on. */
 export interface ProviderEvent {
@@ -30,6 +59,13 @@ export interface ProviderEvent {
   eventId: string;
   type: ProviderEventType;
   providerPaymentId: string;
+  /**
+   * Our payment id when the provider echoes it back (metadata): found by it when the event names
+   * the payment by another provider object (a payment intent, a charge) than the one registered.
+   */
+  paymentId?: string;
+  /** For `dispute.*`: the provider's dispute id (one deposit may be disputed once per charge). */
+  disputeId?: string;
   /** Amount the provider reports, when it reports one; checked against ours. */
   amount?: bigint;
   reason?: string;
@@ -72,6 +108,8 @@ export interface PaymentProvider {
   createDeposit(request: DepositRequest): Promise<DepositCreated>;
   /** Asks for a payout of coins already held by the ledger. */
   createPayout(request: PayoutRequest): Promise<PayoutCreated>;
+  /** Asks the provider to return (part of) a settled deposit to its payer. */
+  createRefund(request: RefundRequest): Promise<RefundCreated>;
   /**
    * Checks the signature and freshness of a webhook and parses it; throws WebhookRejectedError
    * when it cannot be trusted. `now` is the receiving clock.

@@ -9,6 +9,7 @@ import type { Limits } from '../wallet-service.ts';
 import {
   ProviderRefusedError,
   type DepositRequest,
+  type RefundRequest,
   type PaymentProvider,
   type ProviderEventType,
   type WebhookHeaders,
@@ -47,6 +48,9 @@ class RecordingProvider implements PaymentProvider {
   async createDeposit(r: DepositRequest) {
     await this.call('deposit', r);
     return this.sandbox.createDeposit(r);
+  }
+  async createRefund(r: RefundRequest) {
+    return this.sandbox.createRefund(r);
   }
   async createPayout(r: DepositRequest) {
     await this.call('payout', r);

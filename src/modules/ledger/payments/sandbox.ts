@@ -6,6 +6,8 @@ import type {
   PaymentProvider,
   PayoutCreated,
   PayoutRequest,
+  RefundCreated,
+  RefundRequest,
   ProviderEvent,
   ProviderEventType,
   SignedWebhook,
@@ -61,6 +63,10 @@ export class SandboxProvider implements PaymentProvider {
 
   async createPayout(r: PayoutRequest): Promise<PayoutCreated> {
     return { providerPaymentId: `sbx_pay_${r.paymentId}` };
+  }
+
+  async createRefund(r: RefundRequest): Promise<RefundCreated> {
+    return { providerRefundId: `sbx_ref_${r.refundId}` };
   }
 
   /** The payment a checkout link stands for, or undefined when the link was not issued by us. */
