@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.ts';
 
 const SECRET = 'a-signing-secret-of-at-least-32-characters';
+const DATA_KEYS = `test:${Buffer.alloc(32, 'config-test-key').toString('base64')}`;
 
 /** The ConfigError thrown for `env`, so each test can say what its message must name. */
 function configErrorOf(env: Record<string, string>): ConfigError {
@@ -87,13 +88,26 @@ describe('loadConfig', () => {
       PAYMENT_WEBHOOK_SECRET: SECRET,
       PAYMENT_SANDBOX_IN_PRODUCTION: 'true',
       METRICS_TOKEN: SECRET,
+      DATA_ENCRYPTION_KEYS: DATA_KEYS,
     };
     const { JWT_SECRET: _omitted, ...withoutSecret } = production;
     expect(configErrorOf(withoutSecret).message).toContain('JWT_SECRET is required when NODE_ENV=production');
     const { METRICS_TOKEN: _open, ...openMetrics } = production;
     expect(configErrorOf(openMetrics).message).toContain('METRICS_TOKEN is required when NODE_ENV=production');
+    const { DATA_ENCRYPTION_KEYS: _keys, ...withoutKeys } = production;
+    expect(configErrorOf(withoutKeys).message).toContain('DATA_ENCRYPTION_KEYS is required when NODE_ENV=production');
     const config = loadConfig(production);
     expect(config.SEED_DEMO).toBe(false);
+  });
+
+  it('refuses malformed data encryption keys, naming the variable but not the key', () => {
+    const short = Buffer.alloc(16, 'short-key').toString('base64');
+    const message = configErrorOf({ DATA_ENCRYPTION_KEYS: `k1:${short}` }).message;
+    expect(message).toContain('DATA_ENCRYPTION_KEYS');
+    expect(message).toContain('32 bytes');
+    expect(message).not.toContain(short);
+    expect(configErrorOf({ DATA_ENCRYPTION_KEYS: `${DATA_KEYS},${DATA_KEYS}` }).message).toContain('listed twice');
+    expect(loadConfig({ DATA_ENCRYPTION_KEYS: DATA_KEYS }).DATA_ENCRYPTION_KEYS).toBe(DATA_KEYS);
   });
 
   it('refuses the sandbox payment provider in production unless explicitly allowed', () => {
@@ -102,6 +116,7 @@ describe('loadConfig', () => {
       JWT_SECRET: SECRET,
       PAYMENT_WEBHOOK_SECRET: SECRET,
       METRICS_TOKEN: SECRET,
+      DATA_ENCRYPTION_KEYS: DATA_KEYS,
     };
     expect(configErrorOf(production).message).toContain('PAYMENT_SANDBOX_IN_PRODUCTION=true');
     expect(configErrorOf({ ...production, PAYMENT_SANDBOX_IN_PRODUCTION: 'false' }).message).toContain(

@@ -69,6 +69,7 @@ export function benchServerEnv(
     JWT_SECRET,
     PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET,
     METRICS_TOKEN: 'bench-metrics-token-0123456789',
+    DATA_ENCRYPTION_KEYS: `bench:${Buffer.alloc(32, 'bench-data-key').toString('base64')}`,
     DB_POOL_SIZE: String(dbConnections),
     RATE_LIMIT_MAX: '100000000',
     SEED_DEMO: 'false',
