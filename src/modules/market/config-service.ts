@@ -1,4 +1,3 @@
-import { eq, sql } from 'drizzle-orm';
 import { appendAudit, type RequestOrigin } from '../../platform/audit/index.ts';
 import type { Db } from '../../platform/db/tx.ts';
 import {
@@ -7,7 +6,7 @@ import {
   DEFAULT_PRICE_BAND,
   type FeeSchedule,
 } from './engine/index.ts';
-import { marketConfig } from './tables.ts';
+import { readMarketConfig, writeMarketConfig } from './repo.ts';
 
 export interface MarketSettings {
   tickSize: bigint;
@@ -33,7 +32,7 @@ export const DEFAULT_MARKET_SETTINGS: MarketSettings = Object.freeze({
  * Read inside the caller's transaction, so an order is checked against the settings it commits with.
  */
 export async function loadMarketSettings(db: Db): Promise<MarketSettings> {
-  const [row] = await db.select().from(marketConfig).where(eq(marketConfig.id, 1));
+  const row = await readMarketConfig(db);
   if (!row) return DEFAULT_MARKET_SETTINGS;
   return Object.freeze({
     ...DEFAULT_MARKET_SETTINGS,
@@ -84,10 +83,7 @@ export async function saveMarketSettings(
     marketProtectionBps: input.marketProtectionBps,
     updatedBy: actorId,
   };
-  await tx
-    .insert(marketConfig)
-    .values({ id: 1, ...values })
-    .onConflictDoUpdate({ target: marketConfig.id, set: { ...values, updatedAt: sql`now()` } });
+  await writeMarketConfig(tx, values);
   const after = await loadMarketSettings(tx);
   await appendAudit(tx, {
     actor: { type: 'user', id: actorId },

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/tx.ts';
-import { marketCandles, marketOrders, marketTrades } from './tables.ts';
+import { marketCandles, marketConfig, marketOrders, marketTrades } from './tables.ts';
 
 export type OrderRow = typeof marketOrders.$inferSelect;
 export type NewOrderRow = typeof marketOrders.$inferInsert;
@@ -391,4 +391,21 @@ export async function countTradesSince(db: Db, variantId: string, since: Date): 
     .from(marketTrades)
     .where(and(eq(marketTrades.variantId, variantId), gte(marketTrades.ts, since)));
   return row?.n ?? 0;
+}
+
+// --- the exchange's settings (one row, id 1; absent until an admin first sets them) ---
+
+export async function readMarketConfig(db: Db) {
+  const [row] = await db.select().from(marketConfig).where(eq(marketConfig.id, 1));
+  return row;
+}
+
+export async function writeMarketConfig(
+  tx: Db,
+  values: Omit<typeof marketConfig.$inferInsert, 'id' | 'updatedAt'>,
+): Promise<void> {
+  await tx
+    .insert(marketConfig)
+    .values({ id: 1, ...values })
+    .onConflictDoUpdate({ target: marketConfig.id, set: { ...values, updatedAt: sql`now()` } });
 }
