@@ -142,11 +142,27 @@ const ConfigSchema = Type.Object({
   MARKET_DATA_RATE_LIMIT_MAX: Type.Integer({ default: 600, minimum: 1 }),
   MARKET_DATA_CACHE_TTL_MS: Type.Integer({ default: 3000, minimum: 100, maximum: 60_000 }),
   // Payments: the provider money enters and leaves through, and the secret its webhooks are signed with.
-  PAYMENT_PROVIDER: Type.Enum(['sandbox'] as const, { default: 'sandbox' }),
+  PAYMENT_PROVIDER: Type.Enum(['sandbox', 'stripe'] as const, { default: 'sandbox' }),
+  // Stripe (PAYMENT_PROVIDER=stripe): API key and webhook signing secret (both required then), the currency
+  // charged, and how many coin minor units one minor unit of it buys (1: a coin costs 1.00 of the currency).
+  STRIPE_SECRET_KEY: Type.Optional(Type.String({ pattern: '^(sk|rk)_(test|live)_[A-Za-z0-9]+$' })),
+  STRIPE_WEBHOOK_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9+/=]+$' })),
+  STRIPE_CURRENCY: Type.String({ default: 'usd', pattern: '^[a-z]{3}$' }),
+  STRIPE_COIN_UNITS_PER_CURRENCY_UNIT: Type.Integer({ default: 1, minimum: 1, maximum: 1_000_000 }),
+  // Where the Stripe SDK sends API calls: only for a local mock of Stripe's API (tests, offline development).
+  STRIPE_API_HOST: Type.Optional(Type.String({ minLength: 1 })),
+  STRIPE_API_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  STRIPE_API_PROTOCOL: Type.Optional(Type.Enum(['http', 'https'] as const)),
   PAYMENT_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   PAYMENT_WEBHOOK_TOLERANCE_SECONDS: Type.Integer({ default: 300, minimum: 1, maximum: 3600 }),
   // The sandbox credits coins for checkouts nobody paid: production must ask for it by name.
   PAYMENT_SANDBOX_IN_PRODUCTION: Type.Boolean({ default: false }),
+  // Payouts: withdrawals above this many coin minor units wait for an admin's approval (default
+  // 100,000 coins, a fifth of the daily withdrawal limit); at most this many withdrawals per user
+  // and UTC day; a new payout destination is usable only this many seconds after it was added.
+  PAYOUT_REVIEW_ABOVE: Type.Integer({ default: 10_000_000, minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+  PAYOUT_MAX_PER_DAY: Type.Integer({ default: 5, minimum: 1, maximum: 1000 }),
+  PAYOUT_DESTINATION_COOLDOWN_SECONDS: Type.Integer({ default: 86_400, minimum: 0, maximum: 30 * 86_400 }),
   // Personal data at rest: comma-separated `<key id>:<base64 of 32 random bytes>`; the first seals new
   // values, the rest still open older ones until `npm run keys:rotate` has re-sealed them.
   // Required in production; elsewhere a fixed development key is used.
@@ -251,6 +267,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     } catch (err) {
       throw new ConfigError(`invalid configuration: DATA_ENCRYPTION_KEYS: ${(err as Error).message}`);
     }
+  }
+  if (raw.PAYMENT_PROVIDER === 'stripe' && (!raw.STRIPE_SECRET_KEY || !raw.STRIPE_WEBHOOK_SECRET)) {
+    throw new ConfigError(
+      'invalid configuration: STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are required when PAYMENT_PROVIDER=stripe',
+    );
   }
   if (raw.NODE_ENV === 'production' && raw.PAYMENT_PROVIDER === 'sandbox' && !raw.PAYMENT_SANDBOX_IN_PRODUCTION) {
     throw new ConfigError(

@@ -25,6 +25,12 @@ export const REDACT_PATHS = [
   '*.accessToken',
   '*.refreshToken',
   '*.secret',
+  // Payout destination details (request bodies, a provider's payout request) never reach a log line.
+  '*.destination',
+  '*.iban',
+  '*.accountNumber',
+  '*.routingNumber',
+  '*.holderName',
   'password',
   'token',
   'accessToken',

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { uuidv7 } from 'uuidv7';
 import { createTestApp, type TestApp, type TestAppOptions } from '../helpers/app.ts';
 import { QUIET_ENV } from '../helpers/http.ts';
+import { keyringOf } from '../../src/platform/crypto/envelope.ts';
 import { withTransaction } from '../../src/platform/db/tx.ts';
 import type { PlatformContext } from '../../src/platform/module.ts';
 import { notificationsModule } from '../../src/modules/notifications/index.ts';
@@ -64,7 +65,7 @@ export async function createUserForTest(
       emailVerifiedAt: opts.verified === false ? null : new Date(),
     });
     if (!created) throw new Error(`test user ${username} / ${email} already exists`);
-    await insertSession(tx, {
+    await insertSession(tx, keyringOf(ctx.config), {
       id: sessionId,
       userId: id,
       client: 'app',

@@ -1,5 +1,7 @@
 import type { Config } from '../../config.ts';
 import type { ModuleDefinition } from '../../platform/module.ts';
+import { registerExporter } from '../../platform/privacy/export.ts';
+import { bettingExporter } from './export-data.ts';
 import type { MarketDefaults } from './event-service.ts';
 import { depositGuard } from './play-service.ts';
 import { registerDepositGuard } from './ports.ts';
@@ -54,6 +56,7 @@ export const bettingModule: ModuleDefinition = {
       }
     });
     jobs.every(BETTING_JOBS.sweep, config.BETTING_SWEEP_SECONDS);
+    registerExporter(ctx, bettingExporter);
   },
   seeds: [demoBettingSeeder],
   async routes(app, { ctx }) {

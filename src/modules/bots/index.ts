@@ -1,4 +1,8 @@
 import type { ModuleDefinition, PlatformContext } from '../../platform/module.ts';
+import { registerExporter } from '../../platform/privacy/export.ts';
+import { deletedUserId } from '../../platform/privacy/erasure.ts';
+import { IDENTITY_EVENTS } from '../identity/index.ts';
+import { botsExporter, eraseBotsData } from './export-data.ts';
 import { executeBacktest } from './backtest-service.ts';
 import { BOTS_EVENTS, type BotMessagePayload } from './events.ts';
 import * as repo from './repo.ts';
@@ -101,6 +105,11 @@ export const botsModule: ModuleDefinition = {
       if (pruned > 0) ctx.logger.info({ pruned }, 'pruned old bot runs');
     });
     ctx.jobs.every(BOTS_JOBS.prune, PRUNE_SECONDS);
+    registerExporter(ctx, botsExporter);
+    ctx.events.on(IDENTITY_EVENTS.userDeleted, 'bots.erase', async (event) => {
+      const userId = deletedUserId(event.payload);
+      if (userId) await eraseBotsData(ctx.db, userId);
+    });
   },
   work(ctx) {
     const scheduler = new BotScheduler(

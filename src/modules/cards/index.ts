@@ -1,4 +1,8 @@
 import type { ModuleDefinition } from '../../platform/module.ts';
+import { registerExporter } from '../../platform/privacy/export.ts';
+import { deletedUserId } from '../../platform/privacy/erasure.ts';
+import { IDENTITY_EVENTS } from '../identity/index.ts';
+import { cardsExporter, eraseCardsData } from './export-data.ts';
 import { cardsRoutes } from './routes.ts';
 import { demoCatalogSeeder, demoCollectionsSeeder } from './seed.ts';
 
@@ -17,6 +21,13 @@ export { cardSets, cardVariants, cards, wishlist as cardsWishlist } from './tabl
 
 export const cardsModule: ModuleDefinition = {
   name: 'cards',
+  setup(ctx) {
+    registerExporter(ctx, cardsExporter);
+    ctx.events.on(IDENTITY_EVENTS.userDeleted, 'cards.erase', async (event) => {
+      const userId = deletedUserId(event.payload);
+      if (userId) await eraseCardsData(ctx.db, userId);
+    });
+  },
   routes: cardsRoutes,
   seeds: [demoCatalogSeeder, demoCollectionsSeeder],
 };

@@ -311,5 +311,9 @@ export const wishlist = pgTable(
     note: text('note'),
     createdAt: at('created_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.cardId] }), index('cards_wishlist_card_idx').on(t.cardId)],
+  (t) => [
+    primaryKey({ columns: [t.userId, t.cardId] }),
+    // Who wants a card: covering (level and user), so trade-partner matching reads only the index.
+    index('cards_wishlist_card_idx').on(t.cardId, t.variantLevel, t.userId),
+  ],
 );

@@ -1,4 +1,8 @@
 import type { ModuleDefinition } from '../../platform/module.ts';
+import { registerExporter } from '../../platform/privacy/export.ts';
+import { deletedUserId } from '../../platform/privacy/erasure.ts';
+import { IDENTITY_EVENTS } from '../identity/index.ts';
+import { communityExporter, eraseCommunityData } from './export-data.ts';
 import { announceNewVersions, scanFeed } from './feed-service.ts';
 import { BOTS_EVENTS } from './ports.ts';
 import { communityBotRoutes, communitySocialRoutes, moderationRoutes, sharingRoutes } from './routes.ts';
@@ -27,6 +31,11 @@ export const communityModule: ModuleDefinition = {
       if (written > 0) ctx.logger.info({ written }, 'community feed rows written');
     });
     ctx.jobs.every(COMMUNITY_JOBS.scanFeed, ctx.config.COMMUNITY_FEED_SCAN_SECONDS);
+    registerExporter(ctx, communityExporter);
+    ctx.events.on(IDENTITY_EVENTS.userDeleted, 'community.erase', async (event) => {
+      const userId = deletedUserId(event.payload);
+      if (userId) await eraseCommunityData(ctx.db, userId);
+    });
   },
   seeds: [demoCommunitySeeder],
   async routes(app, { ctx }) {

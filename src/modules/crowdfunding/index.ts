@@ -1,4 +1,8 @@
 import type { ModuleDefinition } from '../../platform/module.ts';
+import { registerExporter } from '../../platform/privacy/export.ts';
+import { deletedUserId } from '../../platform/privacy/erasure.ts';
+import { IDENTITY_EVENTS } from '../identity/index.ts';
+import { crowdfundingExporter, eraseCrowdfundingData } from './export-data.ts';
 import { crowdfundingRoutes } from './routes.ts';
 import { demoCampaignsSeeder } from './seed.ts';
 import { settleDue } from './settle.ts';
@@ -21,6 +25,11 @@ export const crowdfundingModule: ModuleDefinition = {
       if (finished.length > 0) ctx.logger.info({ campaigns: finished }, 'crowdfunding campaigns settled');
     });
     ctx.jobs.every(CROWDFUNDING_JOBS.settle, ctx.config.CROWDFUNDING_SETTLE_SECONDS);
+    registerExporter(ctx, crowdfundingExporter);
+    ctx.events.on(IDENTITY_EVENTS.userDeleted, 'crowdfunding.erase', async (event) => {
+      const userId = deletedUserId(event.payload);
+      if (userId) await eraseCrowdfundingData(ctx.db, userId);
+    });
   },
   seeds: [demoCampaignsSeeder],
   routes: crowdfundingRoutes,

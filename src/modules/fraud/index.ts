@@ -1,4 +1,6 @@
 import type { ModuleDefinition } from '../../platform/module.ts';
+import { registerExporter } from '../../platform/privacy/export.ts';
+import { fraudExporter } from './export-data.ts';
 import { fraudRoutes } from './routes.ts';
 import { releaseDueHolds } from './service.ts';
 
@@ -39,6 +41,7 @@ export const fraudModule: ModuleDefinition = {
       if (released > 0) ctx.logger.info({ released }, 'released fraud holds');
     });
     ctx.jobs.every(FRAUD_JOBS.release, RELEASE_SWEEP_SECONDS);
+    registerExporter(ctx, fraudExporter);
   },
   routes: fraudRoutes,
 };

@@ -56,7 +56,7 @@ export async function verifyEmail(deps: IdentityDeps, token: string, meta: Reque
     if (!user || user.status === 'deleted') return null;
     if (!user.emailVerifiedAt) {
       await updateUser(tx, id, { emailVerifiedAt: new Date() });
-      await insertActivity(tx, { userId: id, type: 'email_verified', ...meta });
+      await insertActivity(tx, deps.keyring, { userId: id, type: 'email_verified', ...meta });
       await recordEvent(tx, identityEvent('email_verified', id));
     }
     await voidEmailTokens(tx, id, 'verify_email');
@@ -88,7 +88,12 @@ export async function resetPassword(
     await updateUser(tx, id, { passwordHash, passwordChangedAt: new Date() });
     await voidEmailTokens(tx, id, 'reset_password');
     const ended = await revokeUserSessions(tx, id, 'password_reset');
-    await insertActivity(tx, { userId: id, type: 'password_reset', ...meta, detail: { sessionsEnded: ended.length } });
+    await insertActivity(tx, deps.keyring, {
+      userId: id,
+      type: 'password_reset',
+      ...meta,
+      detail: { sessionsEnded: ended.length },
+    });
     await recordEvent(tx, identityEvent('password_changed', id));
     return true;
   });
@@ -129,7 +134,7 @@ export async function changePassword(
     await updateUser(tx, user.id, { passwordHash, passwordChangedAt: new Date() });
     await voidEmailTokens(tx, user.id, 'reset_password');
     const ended = await revokeUserSessions(tx, user.id, 'password_changed', principal.sessionId);
-    await insertActivity(tx, {
+    await insertActivity(tx, deps.keyring, {
       userId: user.id,
       type: 'password_changed',
       ...meta,

@@ -38,7 +38,7 @@ export async function userActivity(
   q: { limit: number; cursor?: string | undefined },
 ) {
   if (!(await findUserById(deps.db, userId))) throw new UserNotFoundError();
-  const rows = await listActivity(deps.db, userId, q.limit + 1, decodeIdCursor(q.cursor));
+  const rows = await listActivity(deps.db, deps.keyring, userId, q.limit + 1, decodeIdCursor(q.cursor));
   return pageById(rows, q.limit, activityView);
 }
 
@@ -66,7 +66,7 @@ export async function changeRole(
     }
     const after = await updateUser(tx, targetId, { role });
     if (!after) throw new UserNotFoundError();
-    await insertActivity(tx, {
+    await insertActivity(tx, deps.keyring, {
       userId: targetId,
       actorId: actor.userId,
       type: 'role_changed',
@@ -101,7 +101,7 @@ export async function banUser(
     const after = await updateUser(tx, targetId, { status: 'banned', bannedAt: new Date(), banReason: reason });
     if (!after) throw new UserNotFoundError();
     const ended = await revokeUserSessions(tx, targetId, 'banned');
-    await insertActivity(tx, {
+    await insertActivity(tx, deps.keyring, {
       userId: targetId,
       actorId: actor.userId,
       type: 'banned',
@@ -120,7 +120,7 @@ export async function unbanUser(deps: IdentityDeps, actor: Principal, targetId: 
     await loadOutranked(tx, actor, targetId);
     const after = await updateUser(tx, targetId, { status: 'active', bannedAt: null, banReason: null });
     if (!after) throw new UserNotFoundError();
-    await insertActivity(tx, { userId: targetId, actorId: actor.userId, type: 'unbanned', ...meta });
+    await insertActivity(tx, deps.keyring, { userId: targetId, actorId: actor.userId, type: 'unbanned', ...meta });
     await recordEvent(tx, identityEvent('user_unbanned', targetId));
     return after;
   });
@@ -143,7 +143,7 @@ export async function createOrPromoteAdmin(
     if (existing.role === 'admin' && existing.emailVerifiedAt) return 'unchanged';
     await withTransaction(db, async (tx) => {
       await updateUser(tx, existing.id, { role: 'admin', emailVerifiedAt: existing.emailVerifiedAt ?? new Date() });
-      await insertActivity(tx, {
+      await insertActivity(tx, null, {
         userId: existing.id,
         type: 'role_changed',
         detail: { from: existing.role, to: 'admin', by: 'cli' },
@@ -167,7 +167,7 @@ export async function createOrPromoteAdmin(
       emailVerifiedAt: new Date(),
     });
     if (!created) throw new Error('the email or username was taken meanwhile');
-    await insertActivity(tx, { userId: id, type: 'registered', detail: { by: 'cli', role: 'admin' } });
+    await insertActivity(tx, null, { userId: id, type: 'registered', detail: { by: 'cli', role: 'admin' } });
   });
   return 'created';
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config.ts';
 import type { TokenService } from '../../platform/auth/tokens.ts';
 import type { Cache } from '../../platform/cache/cache.ts';
+import { keyringOf, type Keyring } from '../../platform/crypto/envelope.ts';
 import type { Db } from '../../platform/db/tx.ts';
 import type { PlatformContext } from '../../platform/module.ts';
 import { PasswordHasher } from './password.ts';
@@ -14,6 +15,8 @@ export interface IdentityDeps {
   tokens: TokenService;
   hasher: PasswordHasher;
   logger: Logger;
+  /** Seals the devices and addresses sessions and activity keep (personal data at rest). */
+  keyring: Keyring;
 }
 
 /** Where a request came from, for sessions, activity and throttling. */
@@ -43,6 +46,7 @@ export function identityDeps(ctx: PlatformContext): IdentityDeps {
       tokens: ctx.tokens,
       hasher: new PasswordHasher(ctx.config),
       logger: ctx.logger.child({ module: 'identity' }),
+      keyring: keyringOf(ctx.config),
     };
     built.set(ctx, deps);
   }

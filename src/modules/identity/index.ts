@@ -1,5 +1,8 @@
 import type { ModuleDefinition } from '../../platform/module.ts';
 import { mailerFor } from '../../platform/mail/index.ts';
+import { registerExporter } from '../../platform/privacy/export.ts';
+import { deletedUserId } from '../../platform/privacy/erasure.ts';
+import { eraseIdentityData, identityExporter } from './export-data.ts';
 import { identityDeps } from './deps.ts';
 import { registerMailHandlers } from './mail.ts';
 import { principalCheck } from './principal.ts';
@@ -59,6 +62,11 @@ export const identityModule: ModuleDefinition = {
       await deleteDeadRefreshTokens(deps.db, Math.ceil(ctx.config.REFRESH_ABSOLUTE_TTL_SECONDS / 86_400) + 1);
     });
     ctx.jobs.every(CLEANUP_JOB, 3600);
+    registerExporter(ctx, identityExporter(deps.keyring));
+    ctx.events.on(IDENTITY_EVENTS.userDeleted, 'identity.erase', async (event) => {
+      const userId = deletedUserId(event.payload);
+      if (userId) await eraseIdentityData(ctx.db, userId);
+    });
   },
   routes: identityRoutes,
   seeds: [demoUsersSeeder, demoTradersSeeder],

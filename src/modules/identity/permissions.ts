@@ -21,6 +21,10 @@ export const PERMISSIONS = {
   'ledger.audit': ['admin'],
   /** Complete or fail a test-provider payment (moves coins: not part of reading the books). */
   'payments.settle': ['admin'],
+  /** Refund (part of) a user's completed deposit through the payment provider. */
+  'payments.refund': ['admin'],
+  /** Approve or reject payouts held for review (above the review threshold). */
+  'payouts.review': ['admin'],
   /** Manage the card catalogue, sets and packs. */
   'catalog.manage': ['admin'],
   /** Halt or resume markets, settle events and campaigns. */

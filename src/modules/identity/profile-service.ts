@@ -2,6 +2,7 @@ import type { Principal } from '../../platform/auth/tokens.ts';
 import { isUniqueViolation } from '../../platform/db/errors.ts';
 import { withTransaction, type Db } from '../../platform/db/tx.ts';
 import { recordEvent } from '../../platform/events/index.ts';
+import { deleteStoredMail } from '../../platform/mail/index.ts';
 import { reauthenticate } from './account-service.ts';
 import { decodeIdCursor, pageById } from '../../platform/http/cursor.ts';
 import type { IdentityDeps, RequestMeta } from './deps.ts';
@@ -69,7 +70,7 @@ export async function updateProfile(deps: IdentityDeps, principal: Principal, in
       throw isUniqueViolation(err) ? new UsernameTakenError() : err;
     });
     if (!after) throw new UserNotFoundError();
-    await insertActivity(tx, {
+    await insertActivity(tx, deps.keyring, {
       userId: principal.userId,
       type: 'profile_updated',
       ...meta,
@@ -151,7 +152,7 @@ export async function listOwnActivity(
   userId: string,
   q: { limit: number; cursor?: string | undefined },
 ) {
-  const rows = await listActivity(deps.db, userId, q.limit + 1, decodeIdCursor(q.cursor));
+  const rows = await listActivity(deps.db, deps.keyring, userId, q.limit + 1, decodeIdCursor(q.cursor));
   return pageById(rows, q.limit, activityView);
 }
 
@@ -163,11 +164,13 @@ export async function listOwnActivity(
 export async function deleteAccount(deps: IdentityDeps, principal: Principal, password: string): Promise<void> {
   await reauthenticate(deps, principal.userId, password, 'body.password');
   await withTransaction(deps.db, async (tx) => {
+    const user = await findUserById(tx, principal.userId);
+    if (user?.email) await deleteStoredMail(tx, user.email);
     await revokeUserSessions(tx, principal.userId, 'account_deleted');
     await voidEmailTokens(tx, principal.userId);
     await deleteActivityOf(tx, principal.userId);
     await anonymiseUser(tx, principal.userId);
-    await insertActivity(tx, { userId: principal.userId, type: 'account_deleted' });
+    await insertActivity(tx, deps.keyring, { userId: principal.userId, type: 'account_deleted' });
     await recordEvent(tx, identityEvent('user_deleted', principal.userId));
   });
   await forgetUser(deps.cache, principal.userId);

@@ -115,6 +115,8 @@ export async function anonymiseUser(db: Db, id: string): Promise<void> {
       collectionVisibility: 'private',
       passwordHash: null,
       status: 'deleted',
+      // A moderator's words about the person: personal data like the rest.
+      banReason: null,
       deletedAt: sql`now()`,
       locale: 'en',
       timezone: 'UTC',

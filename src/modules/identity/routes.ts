@@ -222,7 +222,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }>
 
   await app.register(accountRoutes, { deps });
   await app.register(linkPages, { deps });
-  await app.register(userRoutes, { deps });
+  await app.register(userRoutes, { deps, ctx });
   await app.register(blockRoutes, { deps });
   await app.register(adminRoutes, { deps });
 };

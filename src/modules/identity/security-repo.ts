@@ -1,5 +1,7 @@
 import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
+import type { Keyring } from '../../platform/crypto/envelope.ts';
+import { openValue, sealedColumn, sealValue } from '../../platform/crypto/sealed-columns.ts';
 import type { Db } from '../../platform/db/tx.ts';
 import { activity, emailTokens, throttles, type EmailTokenPurpose } from './tables.ts';
 
@@ -63,25 +65,41 @@ export interface ActivityInput {
   detail?: Record<string, unknown>;
 }
 
-export async function insertActivity(db: Db, a: ActivityInput): Promise<void> {
+export const activityIp = sealedColumn('identity_activity', 'ip');
+export const activityUserAgent = sealedColumn('identity_activity', 'user_agent');
+
+/**
+ * Records one activity row; its address and device are sealed. `keyring` may be null only for rows
+ * that carry neither (written where no request is involved, such as the command line).
+ */
+export async function insertActivity(db: Db, keyring: Keyring | null, a: ActivityInput): Promise<void> {
+  const ip = a.ip ?? null;
+  const userAgent = a.userAgent ?? null;
+  if (!keyring && (ip !== null || userAgent !== null)) throw new Error('an address or device needs a keyring');
   await db.insert(activity).values({
     id: uuidv7(),
     userId: a.userId,
     actorId: a.actorId ?? null,
     type: a.type,
-    ip: a.ip ?? null,
-    userAgent: a.userAgent ?? null,
+    ip: keyring ? sealValue(keyring, activityIp, ip) : null,
+    userAgent: keyring ? sealValue(keyring, activityUserAgent, userAgent) : null,
     detail: a.detail ?? {},
   });
 }
 
-export async function listActivity(db: Db, userId: string, limit: number, beforeId?: string) {
-  return db
+/** A user's activity, newest first, with addresses and devices opened. */
+export async function listActivity(db: Db, keyring: Keyring, userId: string, limit: number, beforeId?: string) {
+  const rows = await db
     .select()
     .from(activity)
     .where(and(eq(activity.userId, userId), beforeId ? lt(activity.id, beforeId) : undefined))
     .orderBy(desc(activity.id))
     .limit(limit);
+  return rows.map((r) => ({
+    ...r,
+    ip: openValue(keyring, activityIp, r.ip),
+    userAgent: openValue(keyring, activityUserAgent, r.userAgent),
+  }));
 }
 
 /** Account deletion: the history held addresses and devices, which are personal data. */

@@ -84,7 +84,7 @@ export async function register(
       if (await usernameExists(tx, input.username)) throw new UsernameTakenError();
       return;
     }
-    await insertActivity(tx, { userId: id, type: 'registered', ip: meta.ip, userAgent: meta.userAgent });
+    await insertActivity(tx, deps.keyring, { userId: id, type: 'registered', ip: meta.ip, userAgent: meta.userAgent });
     await recordEvent(tx, identityEvent('verification_requested', id));
   });
 }
@@ -98,7 +98,7 @@ async function openSession(
 ): Promise<Omit<IssuedSession, 'accessToken' | 'expiresIn' | 'user'>> {
   const sessionId = uuidv7();
   const { config } = deps;
-  const session = await sessionsRepo.insertSession(tx, {
+  const session = await sessionsRepo.insertSession(tx, deps.keyring, {
     id: sessionId,
     userId: user.id,
     client,
@@ -137,17 +137,19 @@ export async function login(
   const email = normalizeEmail(input.email);
   const c = counters(deps.config).login(email, meta.ip);
   const user = await findUserByEmail(db, email);
-  const known = user ? await sessionsRepo.isKnownAddress(db, user.id, meta.ip, KNOWN_ADDRESS_DAYS) : false;
+  const known = user
+    ? await sessionsRepo.isKnownAddress(db, deps.keyring, user.id, meta.ip, KNOWN_ADDRESS_DAYS)
+    : false;
   await assertNotLocked(db, known ? [c.ip, c.accountIp] : [c.ip, c.accountIp, c.account]);
 
   const ok = await deps.hasher.verify(user?.passwordHash, input.password);
   if (!user || !ok) {
     await countFailures(db, [c.ip, c.accountIp, c.account]);
-    if (user) await insertActivity(db, { userId: user.id, type: 'login_failed', ...meta });
+    if (user) await insertActivity(db, deps.keyring, { userId: user.id, type: 'login_failed', ...meta });
     throw new InvalidCredentialsError();
   }
   if (user.status !== 'active') {
-    await insertActivity(db, { userId: user.id, type: 'login_refused_banned', ...meta });
+    await insertActivity(db, deps.keyring, { userId: user.id, type: 'login_refused_banned', ...meta });
     throw new AccountBannedError();
   }
   await resetCounter(db, c.accountIp);
@@ -156,7 +158,12 @@ export async function login(
   }
   const opened = await withTransaction(db, async (tx) => {
     const s = await openSession(deps, tx, user, input.client, meta);
-    await insertActivity(tx, { userId: user.id, type: 'login_succeeded', ...meta, detail: { sessionId: s.sessionId } });
+    await insertActivity(tx, deps.keyring, {
+      userId: user.id,
+      type: 'login_succeeded',
+      ...meta,
+      detail: { sessionId: s.sessionId },
+    });
     return s;
   });
   return { ...opened, ...(await signFor(deps, user, opened.sessionId)), user };
@@ -181,7 +188,7 @@ export async function refresh(deps: IdentityDeps, rawToken: string, meta: Reques
       const found = await sessionsRepo.findSessionWithUser(tx, seen.sessionId);
       if (!found) return { kind: 'invalid' };
       const revoked = await sessionsRepo.revokeSession(tx, seen.sessionId, 'refresh_token_reused');
-      await insertActivity(tx, {
+      await insertActivity(tx, deps.keyring, {
         userId: found.session.userId,
         type: 'refresh_token_reused',
         ...meta,
@@ -203,7 +210,7 @@ export async function refresh(deps: IdentityDeps, rawToken: string, meta: Reques
       tokenHash: hashToken(refreshToken),
       expiresAt: refreshTokenExpiresAt,
     });
-    await sessionsRepo.touchSession(tx, session.id, meta.ip, meta.userAgent);
+    await sessionsRepo.touchSession(tx, deps.keyring, session.id, meta.ip, meta.userAgent);
     const user = await findUserById(tx, session.userId);
     if (!user) return { kind: 'invalid' };
     return {
@@ -242,7 +249,12 @@ export async function revokeOwnSession(
     const session = await sessionsRepo.findSession(tx, sessionId);
     if (!session || session.userId !== userId) throw new SessionNotFoundError();
     if (await sessionsRepo.revokeSession(tx, sessionId, reason)) {
-      await insertActivity(tx, { userId, type: 'session_revoked', ...meta, detail: { sessionId, reason } });
+      await insertActivity(tx, deps.keyring, {
+        userId,
+        type: 'session_revoked',
+        ...meta,
+        detail: { sessionId, reason },
+      });
     }
   });
   await forgetSession(deps.cache, userId, sessionId);
@@ -252,7 +264,7 @@ export async function revokeOwnSession(
 export async function logoutAll(deps: IdentityDeps, principal: Principal, meta: RequestMeta): Promise<number> {
   const ended = await withTransaction(deps.db, async (tx) => {
     const ids = await sessionsRepo.revokeUserSessions(tx, principal.userId, 'logout_all');
-    await insertActivity(tx, {
+    await insertActivity(tx, deps.keyring, {
       userId: principal.userId,
       type: 'sessions_revoked_all',
       ...meta,
@@ -269,7 +281,13 @@ export async function listSessions(
   principal: Principal,
   q: { limit: number; cursor?: string | undefined },
 ) {
-  const rows = await sessionsRepo.listOpenSessions(deps.db, principal.userId, q.limit + 1, decodeIdCursor(q.cursor));
+  const rows = await sessionsRepo.listOpenSessions(
+    deps.db,
+    deps.keyring,
+    principal.userId,
+    q.limit + 1,
+    decodeIdCursor(q.cursor),
+  );
   return pageById(rows, q.limit, (s) => sessionView(s, principal.sessionId));
 }
 

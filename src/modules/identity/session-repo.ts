@@ -1,14 +1,28 @@
-import { and, desc, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNotNull, isNull, lt, ne, sql } from 'drizzle-orm';
+import type { Keyring } from '../../platform/crypto/envelope.ts';
+import { openValue, sealedColumn, sealValue } from '../../platform/crypto/sealed-columns.ts';
 import type { Db } from '../../platform/db/tx.ts';
 import { activity, refreshTokens, sessions, users } from './tables.ts';
 
 export type SessionRow = typeof sessions.$inferSelect;
 export type NewSession = typeof sessions.$inferInsert;
 
-export async function insertSession(db: Db, values: NewSession): Promise<SessionRow> {
-  const [row] = await db.insert(sessions).values(values).returning();
+const sessionUserAgent = sealedColumn('identity_sessions', 'user_agent');
+const activityIp = sealedColumn('identity_activity', 'ip');
+
+/** Opens the sealed device of a session row (rows written before sealing hold it in clear). */
+const openedSession = (keyring: Keyring, row: SessionRow): SessionRow => ({
+  ...row,
+  userAgent: openValue(keyring, sessionUserAgent, row.userAgent),
+});
+
+export async function insertSession(db: Db, keyring: Keyring, values: NewSession): Promise<SessionRow> {
+  const [row] = await db
+    .insert(sessions)
+    .values({ ...values, userAgent: sealValue(keyring, sessionUserAgent, values.userAgent ?? null) })
+    .returning();
   if (!row) throw new Error('session insert returned nothing');
-  return row;
+  return openedSession(keyring, row);
 }
 
 export async function insertRefreshToken(
@@ -63,10 +77,16 @@ export async function findSession(db: Db, sessionId: string): Promise<SessionRow
   return row ?? null;
 }
 
-export async function touchSession(db: Db, sessionId: string, ip: string | null, userAgent: string | null) {
+export async function touchSession(
+  db: Db,
+  keyring: Keyring,
+  sessionId: string,
+  ip: string | null,
+  userAgent: string | null,
+) {
   await db
     .update(sessions)
-    .set({ lastUsedAt: sql`now()`, ip, userAgent })
+    .set({ lastUsedAt: sql`now()`, ip, userAgent: sealValue(keyring, sessionUserAgent, userAgent) })
     .where(eq(sessions.id, sessionId));
 }
 
@@ -105,8 +125,8 @@ const liveToken = sql`EXISTS (SELECT 1 FROM ${refreshTokens} rt
   WHERE rt.session_id = ${sessions.id} AND rt.rotated_at IS NULL AND rt.expires_at > now())`;
 
 /** Sessions still usable (not revoked, not past either lifetime), newest first. */
-export async function listOpenSessions(db: Db, userId: string, limit: number, beforeId?: string) {
-  return db
+export async function listOpenSessions(db: Db, keyring: Keyring, userId: string, limit: number, beforeId?: string) {
+  const rows = await db
     .select()
     .from(sessions)
     .where(
@@ -120,27 +140,36 @@ export async function listOpenSessions(db: Db, userId: string, limit: number, be
     )
     .orderBy(desc(sessions.id))
     .limit(limit);
+  return rows.map((r) => openedSession(keyring, r));
 }
 
 /**
  * Whether the owner has shown control of the account from `ip` in the last `days`: signed in from
  * it, or redeemed a mailed password-reset link there (which an attacker without the mailbox cannot).
  */
-export async function isKnownAddress(db: Db, userId: string, ip: string, days: number): Promise<boolean> {
+export async function isKnownAddress(
+  db: Db,
+  keyring: Keyring,
+  userId: string,
+  ip: string,
+  days: number,
+): Promise<boolean> {
   if (await hasSignedInFrom(db, userId, ip, days)) return true;
+  // Activity addresses are sealed, so they are compared after opening; a user has few resets a month.
   const resets = await db
-    .select({ id: activity.id })
+    .select({ ip: activity.ip })
     .from(activity)
     .where(
       and(
         eq(activity.userId, userId),
         eq(activity.type, 'password_reset'),
-        eq(activity.ip, ip),
+        isNotNull(activity.ip),
         gt(activity.createdAt, sql`now() - make_interval(days => ${days})`),
       ),
     )
-    .limit(1);
-  return resets.length > 0;
+    .orderBy(desc(activity.id))
+    .limit(100);
+  return resets.some((r) => openValue(keyring, activityIp, r.ip) === ip);
 }
 
 /** Whether the user signed in successfully from this address within the last `days`. */

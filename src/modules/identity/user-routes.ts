@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { clearSessionCookies, requestMeta } from './cookies.ts';
+import type { PlatformContext } from '../../platform/module.ts';
+import { buildExport } from '../../platform/privacy/export.ts';
 import type { IdentityDeps } from './deps.ts';
 import { guard, principalOf } from './guards.ts';
 import * as profiles from './profile-service.ts';
@@ -18,8 +20,25 @@ import {
 const tags = ['users'];
 const security = [{ bearerAuth: [] }];
 
+/** An export reads every module's history of the user: a few per quarter hour are plenty. */
+const EXPORT_RATE_LIMIT = { max: 3, timeWindow: 15 * 60_000 };
+
+const DataExport = Type.Object({
+  format: Type.Literal('ece-export/1'),
+  userId: Type.String({ format: 'uuid' }),
+  exportedAt: Type.String({ format: 'date-time' }),
+  rowCapPerList: Type.Integer({ description: 'Each list holds at most this many rows, newest first' }),
+  truncated: Type.Boolean({ description: 'Whether any list was cut at the cap (its own `truncated` is true)' }),
+  sections: Type.Record(Type.String(), Type.Unknown(), {
+    description: 'One entry per module (`account`, `wallet`, `trades`, …); amounts as decimal strings, times ISO 8601',
+  }),
+});
+
 /** `/api/users/*`: profile, settings, activity, account deletion, public profiles. */
-export const userRoutes: FastifyPluginAsyncTypebox<{ deps: IdentityDeps }> = async (app, { deps }) => {
+export const userRoutes: FastifyPluginAsyncTypebox<{ deps: IdentityDeps; ctx: PlatformContext }> = async (
+  app,
+  { deps, ctx },
+) => {
   app.put(
     '/api/users/profile',
     {
@@ -71,6 +90,33 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ deps: IdentityDeps }> = asy
       },
     },
     async (request) => profiles.listOwnActivity(deps, principalOf(request).userId, request.query),
+  );
+
+  app.get(
+    '/api/users/export',
+    {
+      ...guard('user', { rateLimit: EXPORT_RATE_LIMIT }),
+      schema: {
+        tags,
+        summary: 'Download your data',
+        description:
+          'One JSON document with everything the platform holds about you, per module: profile and settings, ' +
+          'activity, wallet and ledger history, payments, cards and pack openings, orders, trades, listings, bots, ' +
+          'community and social data, rewards, bets, campaigns and notifications. Each list holds your newest ' +
+          `rows, at most \`rowCapPerList\`, and says \`truncated: true\` when there are more. Never contains password ` +
+          'or token hashes, nor other people’s data beyond the usernames of your counterparties. Limited to ' +
+          `${EXPORT_RATE_LIMIT.max} per ${EXPORT_RATE_LIMIT.timeWindow / 60_000} minutes.`,
+        security,
+        response: { 200: DataExport },
+      },
+    },
+    async (request, reply) => {
+      const document = await buildExport(ctx, principalOf(request).userId);
+      void reply
+        .header('cache-control', 'no-store')
+        .header('content-disposition', `attachment; filename="ece-export-${document.exportedAt.slice(0, 10)}.json"`);
+      return document;
+    },
   );
 
   app.delete(

@@ -1,6 +1,11 @@
 import { scopedCache } from '../../platform/cache/cache.ts';
 import { databaseName } from '../../platform/db/tx.ts';
 import type { ModuleDefinition, PlatformContext } from '../../platform/module.ts';
+import { registerExporter } from '../../platform/privacy/export.ts';
+import { deletedUserId } from '../../platform/privacy/erasure.ts';
+import { IDENTITY_EVENTS } from '../identity/index.ts';
+import { eraseLeaderboardData } from './erase-data.ts';
+import { leaderboardsExporter } from './export-data.ts';
 import { BOTS_EVENTS } from '../bots/index.ts';
 import { noticeBots, rebuildAll, refreshDirty, type AggregateDeps } from './aggregate.ts';
 import { BoardMirror } from './mirror.ts';
@@ -51,6 +56,11 @@ export const leaderboardsModule: ModuleDefinition = {
     });
     ctx.jobs.every(LEADERBOARDS_JOBS.refresh, ctx.config.LEADERBOARD_REFRESH_SECONDS);
     ctx.jobs.every(LEADERBOARDS_JOBS.rebuild, ctx.config.LEADERBOARD_REBUILD_SECONDS);
+    registerExporter(ctx, leaderboardsExporter);
+    ctx.events.on(IDENTITY_EVENTS.userDeleted, 'leaderboards.erase', async (event) => {
+      const userId = deletedUserId(event.payload);
+      if (userId) await eraseLeaderboardData(deps, userId);
+    });
   },
   seeds: [demoBoardsSeeder],
   async routes(app, { ctx }) {

@@ -15,6 +15,11 @@ export const SYSTEM_ACCOUNTS = {
   house: '00000000-0000-4000-8000-000000000004',
   /** Pays achievement rewards (coins, points); may go negative (its balance is what was given away). */
   rewards: '00000000-0000-4000-8000-000000000005',
+  /**
+   * What users owe after a refund or dispute took back coins they had already spent: it goes
+   * negative by the unpaid part (a debt to the platform), and is repaid or cleared towards zero.
+   */
+  receivable: '00000000-0000-4000-8000-000000000006',
 } as const;
 
 export type SystemAccount = keyof typeof SYSTEM_ACCOUNTS;
@@ -32,6 +37,7 @@ const SYSTEM_CODE_DIGIT: Record<SystemAccount, string> = {
   fees: '3',
   house: '4',
   rewards: '5',
+  receivable: '6',
 };
 
 /** The account id of one shard: `00000000-0000-4000-80SS-00000000000C` (SS the shard, C the account). */

@@ -112,3 +112,66 @@ export class PaymentMismatchError extends AppError {
     super('payment_mismatch', 422, detail);
   }
 }
+
+export class PayoutDestinationNotFoundError extends NotFoundError {
+  constructor() {
+    super('Payout destination');
+  }
+}
+
+/** A withdrawal that names no destination when one is needed; nothing was written. */
+export class PayoutDestinationRequiredError extends AppError {
+  constructor() {
+    super('payout_destination_required', 422, 'Choose a payout destination (body.destinationId) for this withdrawal');
+  }
+}
+
+/** A destination too recently added to receive its first payout (a guard against account takeover). */
+export class PayoutDestinationCoolingDownError extends AppError {
+  constructor(usableFrom: Date) {
+    super('payout_destination_cooling_down', 422, 'This payout destination was added too recently to be used yet', {
+      usableFrom: usableFrom.toISOString(),
+    });
+  }
+}
+
+export class PayoutCountLimitError extends AppError {
+  constructor(limit: number) {
+    super('payout_count_exceeded', 422, `At most ${limit} withdrawals a day are allowed`, { limit });
+  }
+}
+
+/** An admin decision on a payout that is no longer waiting for one (another admin decided first). */
+export class PayoutNotInReviewError extends ConflictError {
+  constructor(status: string) {
+    super('payout_not_in_review', `This payout is ${status}, not waiting for review`, { status });
+  }
+}
+
+/** Only a settled deposit can be refunded or disputed. */
+export class PaymentNotRefundableError extends ConflictError {
+  constructor(detail = 'Only a completed deposit can be refunded') {
+    super('payment_not_refundable', detail);
+  }
+}
+
+export class RefundExceedsRemainderError extends AppError {
+  constructor(remainder: bigint) {
+    super('refund_exceeds_remainder', 422, `At most ${remainder} can still be refunded on this payment`, {
+      field: 'body.amount',
+      remainder: remainder.toString(),
+    });
+  }
+}
+
+/** Coins taken back by a refund or dispute were already spent: cashing out and trading wait until repaid. */
+export class AccountFrozenError extends AppError {
+  constructor(owed: bigint) {
+    super(
+      'account_frozen',
+      403,
+      `Withdrawals and trading are frozen: ${owed} of a refunded or disputed deposit is unpaid. Deposits repay it first.`,
+      { owed: owed.toString() },
+    );
+  }
+}

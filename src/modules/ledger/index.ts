@@ -1,8 +1,14 @@
 import { scheduleIdempotencyPurge } from '../../platform/http/idempotency.ts';
 import type { ModuleDefinition } from '../../platform/module.ts';
 import { userChannel } from '../../platform/realtime/ws.ts';
+import { registerExporter } from '../../platform/privacy/export.ts';
 import { ledgerDeps } from './deps.ts';
+import { ledgerExporter } from './export-data.ts';
+import { eraseLedgerMemos, retirePayoutDestinations } from './erase-data.ts';
+import { deletedUserId } from '../../platform/privacy/erasure.ts';
+import { IDENTITY_EVENTS } from '../identity/index.ts';
 import { PAYMENT_EVENTS } from './payments/service.ts';
+import { REVERSAL_EVENTS } from './payments/reversals.ts';
 import { reconcile } from './reconcile.ts';
 import { ledgerRoutes } from './routes.ts';
 import { voidExpired } from './service.ts';
@@ -72,6 +78,7 @@ export {
 } from './errors.ts';
 export { WALLET_EVENTS } from './wallet-service.ts';
 export { PAYMENT_EVENTS } from './payments/service.ts';
+export { assertNotFrozen, frozenAmong } from './payments/reversals.ts';
 export { registerDepositGuard } from './deps.ts';
 export type { DepositGuard } from './payments/service.ts';
 
@@ -98,10 +105,22 @@ export const ledgerModule: ModuleDefinition = {
     });
     jobs.every(LEDGER_JOBS.reconcile, config.LEDGER_RECONCILE_INTERVAL_SECONDS);
     scheduleIdempotencyPurge(jobs, ctx.db, config.IDEMPOTENCY_TTL_HOURS);
+    registerExporter(ctx, ledgerExporter);
+    ctx.events.on(IDENTITY_EVENTS.userDeleted, 'ledger.erase', async (event) => {
+      const userId = deletedUserId(event.payload);
+      if (!userId) return;
+      await eraseLedgerMemos(ctx.db, userId);
+      await retirePayoutDestinations(ctx.db, userId);
+    });
 
     // The provider is called here, after the payment's transaction committed, never inside it.
     ctx.events.on(PAYMENT_EVENTS.requested, 'ledger.payments.register', async (event) => {
       await deps.payments.register((event.payload as { paymentId: string }).paymentId);
+    });
+
+    // Admin refunds reach the provider here, after the transaction that took the coins back.
+    ctx.events.on(REVERSAL_EVENTS.refundRequested, 'ledger.payments.refund', async (event) => {
+      await deps.refunds.submit((event.payload as { reversalId: string }).reversalId);
     });
 
     // Live updates on the user's private channel; durable notifications are the notifications module's.

@@ -65,7 +65,7 @@ export const balancesVsEntries = (db: Db) =>
         WHERE coalesce(b.available, 0) <> coalesce(e.available, 0) OR coalesce(b.held, 0) <> coalesce(e.held, 0)`,
   );
 
-/** No balance below zero except on the accounts allowed to (mint, gateway, house and rewards). */
+/** No balance below zero except on the accounts allowed to (mint, gateway, house, rewards and receivable). */
 export const negativeBalances = (db: Db) =>
   find(
     db,
@@ -73,7 +73,7 @@ export const negativeBalances = (db: Db) =>
     sql`SELECT b.account_id, b.asset, '>= 0' AS expected, concat(b.available, '/', b.held) AS actual
         FROM ledger_balances b JOIN ledger_accounts a ON a.id = b.account_id
         WHERE (b.available < 0 OR b.held < 0)
-          AND NOT (a.kind = 'system' AND split_part(a.code, '.', 1) IN ('mint', 'gateway', 'house', 'rewards') AND b.held >= 0)`,
+          AND NOT (a.kind = 'system' AND split_part(a.code, '.', 1) IN ('mint', 'gateway', 'house', 'rewards', 'receivable') AND b.held >= 0)`,
   );
 
 /** Each held balance is exactly what its account's pending transfers reserve. */

@@ -4,8 +4,10 @@ import { NotFoundError } from '../../platform/http/errors.ts';
 import { IdempotencyHeaders, runIdempotent } from '../../platform/http/idempotency.ts';
 import type { PlatformContext } from '../../platform/module.ts';
 import { adminRoutes } from './admin-routes.ts';
+import { adminReversalRoutes } from './admin-reversals-routes.ts';
 import { ledgerDeps } from './deps.ts';
 import { currentRole, guard, hasPermission, principalOf } from './identity-port.ts';
+import { payoutRoutes } from './payments/payout-routes.ts';
 import { paymentRoutes } from './payments/routes.ts';
 import {
   AmountBody,
@@ -17,6 +19,7 @@ import {
   TransferBody,
   TransferDetail,
   TransferReply,
+  WithdrawBody,
   WithdrawReply,
 } from './schemas.ts';
 import * as wallet from './wallet-service.ts';
@@ -148,11 +151,13 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> =
         security,
         summary: 'Withdraw coins',
         description: movingDoc(
-          'Holds the amount and asks the payment provider for a payout: its confirmation completes the ' +
-            'withdrawal, a failure returns the coins.',
+          'Holds the amount and asks the payment provider for a payout to `destinationId`: its confirmation ' +
+            'completes the withdrawal, a failure returns the coins. Above the review threshold the payout waits ' +
+            '(status `review`) for an admin. Refused: a destination added too recently ' +
+            '(`payout_destination_cooling_down`), too many withdrawals today (`payout_count_exceeded`).',
         ),
         headers: IdempotencyHeaders,
-        body: AmountBody,
+        body: WithdrawBody,
         response: { 201: WithdrawReply },
       },
     },
@@ -161,11 +166,13 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> =
       const origin = originOf(request);
       return runIdempotent(db, request, reply, async (tx) => ({
         status: 201,
-        body: await deps.payments.withdraw(tx, userId, BigInt(request.body.amount), origin),
+        body: await deps.payments.withdraw(tx, userId, BigInt(request.body.amount), origin, request.body.destinationId),
       }));
     },
   );
 
   await app.register(paymentRoutes, { ctx });
   await app.register(adminRoutes, { ctx });
+  await app.register(adminReversalRoutes, { ctx });
+  await app.register(payoutRoutes, { ctx });
 };

@@ -112,16 +112,42 @@ export const TransferReply = Type.Object({
   balance: Balance,
 });
 
+const paymentStatuses = [
+  Type.Literal('review'),
+  Type.Literal('pending'),
+  Type.Literal('succeeded'),
+  Type.Literal('failed'),
+] as const;
+export const PaymentStatus = Type.Union([...paymentStatuses], {
+  description: '`review`: a payout above the review threshold, held until an admin approves or rejects it',
+});
+
 export const Payment = Type.Object({
   id: Uuid,
   direction: Type.Union([Type.Literal('deposit'), Type.Literal('payout')]),
-  status: Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('failed')]),
+  status: PaymentStatus,
   amount: Units('Coin minor units'),
   provider: Type.String(),
   checkoutUrl: Nullable(Type.String({ description: 'Where the payer completes a deposit' })),
   transferId: Nullable(Uuid),
+  destinationId: Nullable(Uuid),
   createdAt: DateTime,
 });
+
+export const WithdrawBody = Type.Object(
+  {
+    amount: Amount,
+    destinationId: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description:
+          'One of your payout destinations. Required once you have added one, and always with a provider that ' +
+          'moves real money; with the sandbox and no destinations it may be left out.',
+      }),
+    ),
+  },
+  closed,
+);
 
 export const WithdrawReply = Type.Object({ payment: Payment, balance: Balance });
 export const DepositReply = Type.Object({ payment: Payment });
@@ -191,3 +217,88 @@ export const SettleBody = Type.Object(
   closed,
 );
 export const PaymentIdParams = IdParams;
+
+export const RefundBody = Type.Object(
+  {
+    amount: Type.Optional({ ...Amount, description: 'Minor units to refund; default: all that is left to refund' }),
+    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  closed,
+);
+
+/** A refund or dispute of a deposit, as the ledger applied it. */
+export const Reversal = Type.Object({
+  id: Uuid,
+  paymentId: Uuid,
+  kind: Type.Union([Type.Literal('refund'), Type.Literal('dispute')]),
+  status: Type.Union(
+    ['pending', 'submitted', 'succeeded', 'failed', 'open', 'won', 'lost'].map((s) => Type.Literal(s)),
+    { description: 'refund: pending → submitted → succeeded, or failed (coins returned); dispute: open → won | lost' },
+  ),
+  amount: Units('Coin minor units taken back'),
+  shortfall: Units('Part the wallet could not cover, still owed by the user (withdrawals and trading frozen)'),
+  createdAt: DateTime,
+});
+export const RefundReply = Type.Object({ refund: Reversal });
+
+export const DestinationKind = Type.Union([Type.Literal('stripe_account'), Type.Literal('bank_account')]);
+
+/** One flat body for both kinds: which fields a kind needs is checked after the schema, naming the field. */
+export const DestinationBody = Type.Object(
+  {
+    kind: DestinationKind,
+    label: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Your own name for it' })),
+    accountId: Type.Optional(
+      Type.String({ pattern: '^acct_[A-Za-z0-9]{8,64}$', description: 'stripe_account: the Connect account id' }),
+    ),
+    holderName: Type.Optional(Type.String({ minLength: 1, maxLength: 140, description: 'bank_account' })),
+    iban: Type.Optional(
+      Type.String({ minLength: 15, maxLength: 42, description: 'bank_account: an IBAN (spaces allowed)' }),
+    ),
+    accountNumber: Type.Optional(
+      Type.String({ pattern: '^[0-9]{4,17}$', description: 'bank_account without IBAN: the account number' }),
+    ),
+    routingNumber: Type.Optional(
+      Type.String({ pattern: '^[0-9]{9}$', description: 'bank_account without IBAN: the ABA routing number' }),
+    ),
+  },
+  closed,
+);
+
+export const Destination = Type.Object({
+  id: Uuid,
+  kind: DestinationKind,
+  label: Nullable(Type.String()),
+  masked: Type.String({ description: 'The last four characters only', example: '••••1234' }),
+  createdAt: DateTime,
+  usableFrom: Type.String({ format: 'date-time', description: 'When it can receive its first payout' }),
+});
+
+export const DestinationList = Type.Object({ items: Type.Array(Destination) });
+
+export const PayoutsQuery = Type.Object(
+  {
+    status: Type.Union([...paymentStatuses], { default: 'review' }),
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'From the previous page' })),
+  },
+  closed,
+);
+
+export const PayoutItem = Type.Object({
+  id: Uuid,
+  userId: Uuid,
+  status: PaymentStatus,
+  amount: Units('Coin minor units'),
+  provider: Type.String(),
+  destination: Nullable(Type.Object({ id: Uuid, kind: DestinationKind, masked: Type.String() })),
+  failureReason: Nullable(Type.String()),
+  createdAt: DateTime,
+});
+
+export const PayoutsPage = Type.Object({ items: Type.Array(PayoutItem), nextCursor: Nullable(Type.String()) });
+
+export const RejectBody = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: 500, description: 'Kept with the payout and its audit row' }) },
+  closed,
+);

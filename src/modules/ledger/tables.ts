@@ -177,6 +177,35 @@ export const ledgerDailyUsage = pgTable(
   (t) => [primaryKey({ columns: [t.accountId, t.kind, t.day] })],
 );
 
+/**
+ * Where a user's payouts go: a Stripe Connect account or a bank account. The details are sealed
+ * (envelope encryption, context `payout_destinations.details`); only the last four characters stay
+ * in clear, for display. Removed destinations are kept (payouts made to them still name them).
+ */
+export const payoutDestinations = pgTable(
+  'payout_destinations',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id').notNull(),
+    kind: text('kind', { enum: ['stripe_account', 'bank_account'] }).notNull(),
+    // Sealed JSON: `{ accountId }` for a Stripe account, `{ holderName, iban }` or
+    // `{ holderName, accountNumber, routingNumber }` for a bank account.
+    details: text('details').notNull(),
+    last4: text('last4').notNull(),
+    label: text('label'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    // Set when the user removes it: no new payout may use it.
+    removedAt: timestamp('removed_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('payout_destinations_user_idx')
+      .on(t.userId, t.createdAt)
+      .where(sql`${t.removedAt} IS NULL`),
+    check('payout_destinations_kind', sql`${t.kind} IN ('stripe_account', 'bank_account')`),
+    check('payout_destinations_sealed', sql`${t.details} LIKE 'enc:%'`),
+  ],
+);
+
 /** Money entering or leaving through a payment provider. */
 export const ledgerPayments = pgTable(
   'ledger_payments',
@@ -187,9 +216,16 @@ export const ledgerPayments = pgTable(
     provider: text('provider').notNull(),
     // Null until the provider has registered the payment (after the creating transaction commits).
     providerPaymentId: text('provider_payment_id'),
+    // A second provider id later events may name the payment by (Stripe: the checkout's payment intent).
+    providerReference: text('provider_reference'),
+    // Where our own checkout link forwards the payer, learnt at registration (Stripe's hosted checkout page).
+    providerCheckoutUrl: text('provider_checkout_url'),
     amount: bigint('amount', { mode: 'bigint' }).notNull(),
-    status: text('status', { enum: ['pending', 'succeeded', 'failed'] }).notNull(),
+    // `review`: a payout held for an admin's decision, not yet sent to the provider.
+    status: text('status', { enum: ['review', 'pending', 'succeeded', 'failed'] }).notNull(),
     transferId: uuid('transfer_id').references(() => ledgerTransfers.id),
+    // The payout's destination (null for deposits, and payouts made before destinations existed).
+    destinationId: uuid('destination_id').references(() => payoutDestinations.id),
     checkoutUrl: text('checkout_url'),
     failureReason: text('failure_reason'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -197,7 +233,12 @@ export const ledgerPayments = pgTable(
   },
   (t) => [
     uniqueIndex('ledger_payments_provider_key').on(t.provider, t.providerPaymentId),
+    uniqueIndex('ledger_payments_provider_reference_key').on(t.provider, t.providerReference),
     index('ledger_payments_user_idx').on(t.userId, t.createdAt),
+    // The admin review queue pages through payouts by status, oldest first.
+    index('ledger_payments_payout_status_idx')
+      .on(t.status, t.id)
+      .where(sql`${t.direction} = 'payout'`),
     check('ledger_payments_amount_positive', sql`${t.amount} > 0`),
   ],
 );
@@ -216,4 +257,46 @@ export const ledgerPaymentEvents = pgTable(
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.provider, t.eventId] })],
+);
+
+/**
+ * Money of a settled deposit taken back: a refund (asked by an admin, or made at the provider) or a
+ * dispute by the payer. The coins go back to `gateway`; what the user had already spent is recorded
+ * as a shortfall owed to the `receivable` account, and while any is unpaid their withdrawals,
+ * coin sends and orders are refused.
+ */
+export const ledgerPaymentReversals = pgTable(
+  'ledger_payment_reversals',
+  {
+    id: uuid('id').primaryKey(),
+    paymentId: uuid('payment_id')
+      .notNull()
+      .references(() => ledgerPayments.id),
+    // The payer, copied from the payment so the freeze check reads one index.
+    userId: uuid('user_id').notNull(),
+    kind: text('kind', { enum: ['refund', 'dispute'] }).notNull(),
+    // The provider's refund or dispute id; null for a refund the provider has not registered yet.
+    providerRef: text('provider_ref'),
+    // Coin minor units taken back (wallet part plus shortfall).
+    amount: bigint('amount', { mode: 'bigint' }).notNull(),
+    // Part of `amount` the wallet could not cover and is still owed (decreases as it is repaid).
+    shortfall: bigint('shortfall', { mode: 'bigint' })
+      .notNull()
+      .default(sql`0`),
+    // refund: pending → submitted → succeeded, or failed (coins returned); dispute: open → won | lost.
+    status: text('status', { enum: ['pending', 'submitted', 'succeeded', 'failed', 'open', 'won', 'lost'] }).notNull(),
+    reason: text('reason'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('ledger_payment_reversals_payment_idx').on(t.paymentId, t.kind),
+    uniqueIndex('ledger_payment_reversals_provider_key').on(t.paymentId, t.kind, t.providerRef),
+    // The freeze check: does this user owe anything?
+    index('ledger_payment_reversals_owed_idx')
+      .on(t.userId)
+      .where(sql`${t.shortfall} > 0`),
+    check('ledger_payment_reversals_amount_positive', sql`${t.amount} > 0`),
+    check('ledger_payment_reversals_shortfall_range', sql`${t.shortfall} >= 0 AND ${t.shortfall} <= ${t.amount}`),
+  ],
 );

@@ -17,6 +17,7 @@ import { keyOf } from './legs.ts';
 import * as repo from './repo.ts';
 import * as ledger from './service.ts';
 import { accountHistory } from './wallet-repo.ts';
+import { assertNotFrozen } from './payments/reversals.ts';
 import { UUID_PATTERN, decodeCursor, encodeCursor } from '../../platform/http/cursor.ts';
 
 export interface Limits {
@@ -111,6 +112,8 @@ export async function sendCoins(tx: Db, limits: Limits, input: SendInput) {
   const recipient = await findUserRef(tx, input.to);
   if (!recipient) throw new RecipientNotFoundError();
   if (recipient.id === input.senderId) throw new SelfTransferError();
+  // Sending coins away would let owed coins leave the account, like a withdrawal.
+  await assertNotFrozen(tx, input.senderId);
   const memo = input.memo?.trim() || null;
   const transferId = uuidv7();
   await recordEvent(tx, {

@@ -8,6 +8,7 @@ import {
   LedgerBatch,
   createEscrows,
   ensureWallets,
+  frozenAmong,
   systemShard,
   walletAccountId,
   type BalanceKey,
@@ -133,6 +134,15 @@ class BatchRun {
         return { ok: false, error };
       }
     });
+    // A user owing coins of a refunded or disputed deposit may not trade until it is repaid.
+    const frozen = await frozenAmong(
+      this.tx,
+      inputs.filter((input, i) => outcomes[i] === undefined && !input.replay).map((input) => input.userId),
+    );
+    for (const [i, input] of inputs.entries()) {
+      const error = input.replay ? undefined : frozen.get(input.userId);
+      if (outcomes[i] === undefined && error) outcomes[i] = { ok: false, error };
+    }
     const accepted = inputs.filter((_, i) => outcomes[i] === undefined);
     const due = [...this.state.orders.values()].filter((o) => o.expiresAt !== null && o.expiresAt <= now);
     await ensureWallets(

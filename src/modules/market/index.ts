@@ -1,4 +1,6 @@
 import type { ModuleDefinition } from '../../platform/module.ts';
+import { registerExporter } from '../../platform/privacy/export.ts';
+import { marketExporter } from './export-data.ts';
 import { publishState } from '../../platform/realtime/state.ts';
 import { CARDS_EVENTS } from '../cards/index.ts';
 import { holdsFor } from '../fraud/index.ts';
@@ -60,6 +62,7 @@ const MARKET_CHANNEL = /^market\.((trades|ticker|book)\.[0-9a-f-]{36}|candles\.[
 export const marketModule: ModuleDefinition = {
   name: 'market',
   async setup(ctx) {
+    registerExporter(ctx, marketExporter);
     // Market data is public: anyone may follow a book's trades, ticker and depth.
     ctx.channelPolicies.push((channel) => (MARKET_CHANNEL.test(channel) ? 'allow' : undefined));
     // A book's depth and its ticker are states: snapshot on subscribe, then conflated deltas, versioned

@@ -3,7 +3,7 @@ import { withTransaction, type Db } from '../../platform/db/tx.ts';
 import { DEFAULT_MARKET_SETTINGS, loadMarketSettings, type MarketSettings } from './config-service.ts';
 import { catalogPrices, findVariantRef } from '../cards/index.ts';
 import type { NewEvent } from '../../platform/events/index.ts';
-import { COIN, ensureWallet, openEscrow, transfer } from '../ledger/index.ts';
+import { COIN, assertNotFrozen, ensureWallet, openEscrow, transfer } from '../ledger/index.ts';
 import {
   OrderBook,
   buyEscrow,
@@ -188,6 +188,8 @@ export async function placeOrder(
   settings: MarketSettings = DEFAULT_MARKET_SETTINGS,
 ): Promise<OrderRow> {
   validate(input, settings);
+  // A user owing coins of a refunded or disputed deposit may not trade until it is repaid.
+  if (!input.replay) await assertNotFrozen(tx, input.userId);
   const variant = await lockedVariant(tx, input.variantId);
   await closeDueOf(tx, variant.id, input.at ?? new Date(), settings);
   if (input.type === 'limit' && input.price !== undefined) await checkBand(tx, variant.id, input.price, settings);

@@ -1,9 +1,12 @@
 import { withTransaction } from '../../platform/db/tx.ts';
 import type { ModuleDefinition } from '../../platform/module.ts';
+import { registerExporter } from '../../platform/privacy/export.ts';
+import { notificationsExporter } from './export-data.ts';
 import { mailerFor } from '../../platform/mail/index.ts';
 import { IDENTITY_EVENTS } from '../identity/index.ts';
 import { registerLedgerNotifications } from './ledger-events.ts';
-import { deleteNotificationsOf } from './repo.ts';
+import { deletedUserId } from '../../platform/privacy/erasure.ts';
+import { eraseNotificationsData } from './erase-data.ts';
 import { notificationRoutes } from './routes.ts';
 import {
   deliverNotification,
@@ -29,8 +32,10 @@ export const notificationsModule: ModuleDefinition = {
       await withTransaction(ctx.db, (tx) => notify(tx, event.payload as NotifyInput, { id: event.id }));
     });
     registerLedgerNotifications(ctx);
+    registerExporter(ctx, notificationsExporter);
     ctx.events.on(IDENTITY_EVENTS.userDeleted, 'notifications.erase', async (event) => {
-      await deleteNotificationsOf(ctx.db, (event.payload as { userId: string }).userId);
+      const userId = deletedUserId(event.payload);
+      if (userId) await eraseNotificationsData(ctx.db, userId);
     });
   },
   routes: notificationRoutes,

@@ -1,5 +1,7 @@
 import type { Db } from '../../platform/db/tx.ts';
 import type { ModuleDefinition } from '../../platform/module.ts';
+import { registerExporter } from '../../platform/privacy/export.ts';
+import { rewardsExporter } from './export-data.ts';
 import { factsOf } from './facts.ts';
 import { BOTS_EVENTS, CARDS_EVENTS, TRADES_EVENTS } from './ports.ts';
 import { badgesOf } from './repo.ts';
@@ -55,6 +57,7 @@ export const rewardsModule: ModuleDefinition = {
       if (added.length > 0 || backfilled.length > 0) ctx.logger.info({ added, backfilled }, 'rewards catalogue synced');
     });
     ctx.jobs.every(REWARDS_JOBS.sync, 3600);
+    registerExporter(ctx, rewardsExporter);
   },
   work(ctx) {
     ctx.jobs

@@ -1,6 +1,8 @@
 import { UUID_PATTERN } from '../../platform/http/cursor.ts';
 import { userChannel } from '../../platform/realtime/ws.ts';
 import type { ModuleDefinition } from '../../platform/module.ts';
+import { registerExporter } from '../../platform/privacy/export.ts';
+import { socialExporter } from './export-data.ts';
 import { eraseUser } from './erase-repo.ts';
 import { markDirty, refreshMatches } from './match-service.ts';
 import { SOCIAL_EVENTS } from './message-service.ts';
@@ -45,6 +47,7 @@ export const socialModule: ModuleDefinition = {
       if (refreshed > 0) ctx.logger.info({ marked, refreshed }, 'social matches recomputed');
     });
     ctx.jobs.every(SOCIAL_JOBS.refreshMatches, ctx.config.SOCIAL_MATCH_REFRESH_SECONDS);
+    registerExporter(ctx, socialExporter);
   },
   routes: socialRoutes,
 };

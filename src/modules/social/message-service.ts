@@ -87,7 +87,7 @@ export async function sendMessage(db: Db, senderId: string, input: { to: string;
       type: 'social.message',
       title: `New message from ${sender.username}`,
       body: body.length > 200 ? `${body.slice(0, 199)}…` : body,
-      data: { messageId: row.id, from: sender.username },
+      data: { messageId: row.id, from: sender.username, fromId: sender.id },
     });
     return view;
   });

@@ -40,7 +40,8 @@ export const socialSpares = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.variantId] }),
-    index('social_spares_card_idx').on(t.cardId, t.level, t.userId),
+    // Covering: the matcher's per-card range scans read only this index (variant and count included).
+    index('social_spares_card_idx').on(t.cardId, t.level, t.userId, t.variantId, t.spare),
     check('social_spares_positive', sql`${t.spare} > 0`),
   ],
 );

@@ -1,4 +1,8 @@
 import type { ModuleDefinition } from '../../platform/module.ts';
+import { registerExporter } from '../../platform/privacy/export.ts';
+import { deletedUserId } from '../../platform/privacy/erasure.ts';
+import { IDENTITY_EVENTS } from '../identity/index.ts';
+import { eraseTradesData, tradesExporter } from './export-data.ts';
 import { tradesRoutes } from './routes.ts';
 import { expireDue } from './service.ts';
 
@@ -21,6 +25,11 @@ export const tradesModule: ModuleDefinition = {
       if (expired > 0) ctx.logger.info({ expired }, 'expired trade offers');
     });
     ctx.jobs.every(TRADES_JOBS.expire, ctx.config.TRADES_EXPIRY_SWEEP_SECONDS);
+    registerExporter(ctx, tradesExporter);
+    ctx.events.on(IDENTITY_EVENTS.userDeleted, 'trades.erase', async (event) => {
+      const userId = deletedUserId(event.payload);
+      if (userId) await eraseTradesData(ctx.db, userId);
+    });
   },
   routes: tradesRoutes,
 };

@@ -3,7 +3,7 @@ import type { Config } from '../../config.ts';
 import type { Db } from '../db/tx.ts';
 import { SmtpMailer, StoredMailer, type Mailer } from './mailer.ts';
 
-export { SmtpMailer, StoredMailer, listStoredMail } from './mailer.ts';
+export { SmtpMailer, StoredMailer, deleteStoredMail, listStoredMail } from './mailer.ts';
 export type { Mailer, MailMessage, StoredMail } from './mailer.ts';
 
 interface MailerDeps {

@@ -91,3 +91,12 @@ export async function listStoredMail(db: Db, recipient: string, limit = 20): Pro
     .orderBy(desc(mailOutbox.id))
     .limit(limit);
 }
+
+/** Account deletion: stored mail to the address goes with it (its text names the person). */
+export async function deleteStoredMail(db: Db, recipient: string): Promise<number> {
+  const deleted = await db
+    .delete(mailOutbox)
+    .where(eq(mailOutbox.recipient, recipient))
+    .returning({ id: mailOutbox.id });
+  return deleted.length;
+}

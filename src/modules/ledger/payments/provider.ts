@@ -14,6 +14,8 @@ export interface DepositRequest {
 
 export interface DepositCreated {
   providerPaymentId: string;
+  /** The provider's own checkout page, when `checkoutUrl()` is a link of ours that forwards there. */
+  checkoutUrl?: string;
 }
 
 export interface PayoutRequest extends DepositRequest {
@@ -64,8 +66,18 @@ export interface ProviderEvent {
    * the payment by another provider object (a payment intent, a charge) than the one registered.
    */
   paymentId?: string;
+  /**
+   * Another provider id of the same payment, kept so later events naming the payment by it find it
+   * (Stripe: a checkout's payment intent, which refunds and disputes name).
+   */
+  providerReference?: string;
   /** For `dispute.*`: the provider's dispute id (one deposit may be disputed once per charge). */
   disputeId?: string;
+  /**
+   * For `deposit.refunded`: our refund id when the provider echoes it back (the `refundId` of
+   * `createRefund`), so a refund we asked for is recognised and not taken twice.
+   */
+  refundId?: string;
   /** Amount the provider reports, when it reports one; checked against ours. */
   amount?: bigint;
   reason?: string;
@@ -112,12 +124,18 @@ export interface PaymentProvider {
   createRefund(request: RefundRequest): Promise<RefundCreated>;
   /**
    * Checks the signature and freshness of a webhook and parses it; throws WebhookRejectedError
-   * when it cannot be trusted. `now` is the receiving clock.
+   * when it cannot be trusted. `now` is the receiving clock. Null for a genuine event the wallet
+   * has no use for: it is acknowledged and nothing is written.
    */
-  parseWebhook(rawBody: string, headers: WebhookHeaders, now: Date): ProviderEvent;
+  parseWebhook(rawBody: string, headers: WebhookHeaders, now: Date): ProviderEvent | null;
   /**
    * Test providers only: produce the webhook the provider would send when a payment completes or
    * fails (the sandbox's checkout page and the admin route use it).
    */
-  simulate?(providerPaymentId: string, type: ProviderEventType, amount: bigint): SignedWebhook;
+  simulate?(
+    providerPaymentId: string,
+    type: ProviderEventType,
+    amount: bigint,
+    refs?: { disputeId?: string; refundId?: string },
+  ): SignedWebhook;
 }

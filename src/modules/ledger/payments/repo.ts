@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../../../platform/db/tx.ts';
 import { ledgerPaymentEvents, ledgerPayments } from '../tables.ts';
 
@@ -25,27 +25,51 @@ export async function lockPayment(db: Db, id: string): Promise<PaymentRow | unde
  * Records the provider's id for a payment not yet registered; false when it already was (a
  * repeated registration), in which case nothing changes.
  */
-export async function recordRegistration(db: Db, id: string, providerPaymentId: string): Promise<boolean> {
+export async function recordRegistration(
+  db: Db,
+  id: string,
+  providerPaymentId: string,
+  providerCheckoutUrl?: string,
+): Promise<boolean> {
   const rows = await db
     .update(ledgerPayments)
-    .set({ providerPaymentId, updatedAt: sql`now()` })
+    .set({ providerPaymentId, ...(providerCheckoutUrl ? { providerCheckoutUrl } : {}), updatedAt: sql`now()` })
     .where(and(eq(ledgerPayments.id, id), isNull(ledgerPayments.providerPaymentId)))
     .returning({ id: ledgerPayments.id });
   return rows.length > 0;
 }
 
-/** The payment a provider event is about, locked so its events apply one at a time. */
+/**
+ * The payment a provider event is about, locked so its events apply one at a time: by our own id
+ * when the provider echoes it back, else by the provider's id or the second reference it recorded.
+ */
 export async function lockPaymentByProviderId(
   db: Db,
   provider: string,
   providerPaymentId: string,
+  paymentId?: string,
 ): Promise<PaymentRow | undefined> {
+  const match = paymentId
+    ? eq(ledgerPayments.id, paymentId)
+    : or(
+        eq(ledgerPayments.providerPaymentId, providerPaymentId),
+        eq(ledgerPayments.providerReference, providerPaymentId),
+      );
   const [row] = await db
     .select()
     .from(ledgerPayments)
-    .where(and(eq(ledgerPayments.provider, provider), eq(ledgerPayments.providerPaymentId, providerPaymentId)))
+    .where(and(eq(ledgerPayments.provider, provider), match))
+    .limit(1)
     .for('update');
   return row;
+}
+
+/** Keeps the first second reference a provider names a payment by (see `provider_reference`). */
+export async function recordProviderReference(db: Db, id: string, reference: string): Promise<void> {
+  await db
+    .update(ledgerPayments)
+    .set({ providerReference: reference, updatedAt: sql`now()` })
+    .where(and(eq(ledgerPayments.id, id), isNull(ledgerPayments.providerReference)));
 }
 
 export async function settlePayment(

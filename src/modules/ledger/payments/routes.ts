@@ -6,6 +6,7 @@ import type { PlatformContext } from '../../../platform/module.ts';
 import { ledgerDeps } from '../deps.ts';
 import { guard } from '../identity-port.ts';
 import { WebhookParams, WebhookReply } from '../schemas.ts';
+import { checkoutTarget } from './checkout.ts';
 
 const CheckoutParams = Type.Object(
   { token: Type.String({ pattern: '^[0-9a-f]{32}-[1-9][0-9]{0,18}\\.[0-9a-f]{24}$' }) },
@@ -16,6 +17,10 @@ const CheckoutAction = Type.Object(
   { additionalProperties: false },
 );
 const page = htmlPage;
+const StripeCheckoutParams = Type.Object(
+  { paymentId: Type.String({ format: 'uuid' }) },
+  { additionalProperties: false },
+);
 
 /**
  * Provider callbacks, and the sandbox provider's checkout pages. Webhook bodies are kept as the
@@ -34,7 +39,8 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> 
         tags: ['payments'],
         summary: 'Payment provider callback',
         description:
-          'Signed by the provider (the sandbox: `Sandbox-Signature: t=<unix>,v1=<HMAC-SHA256 hex of "<t>.<body>">`). ' +
+          'Signed by the provider (the sandbox: `Sandbox-Signature: t=<unix>,v1=<HMAC-SHA256 hex of "<t>.<body>">`; ' +
+          'Stripe: its `Stripe-Signature` header). Events the wallet has no use for are acknowledged as `ignored`. ' +
           'A bad signature or a timestamp older than 5 minutes is refused with nothing written; an event id already ' +
           'processed is acknowledged and ignored.',
         params: WebhookParams,
@@ -47,6 +53,28 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> 
       outcome: await deps.payments.handleWebhook(request.params.provider, request.body, request.headers),
     }),
   );
+
+  if (ctx.config.PAYMENT_PROVIDER === 'stripe') {
+    app.get(
+      '/api/payments/stripe/checkout/:paymentId',
+      {
+        ...guard('public'),
+        schema: {
+          tags: ['payments'],
+          summary: 'Stripe checkout link',
+          description:
+            "A deposit's checkout link: forwards the payer (302) to Stripe's hosted checkout page for it. " +
+            "The link is the deposit reply's `checkoutUrl`; a deposit no longer open answers 409.",
+          params: StripeCheckoutParams,
+          response: { 302: Type.Null({ description: 'Location: the Stripe checkout page' }) },
+        },
+      },
+      async (request, reply) => {
+        const target = await checkoutTarget(ctx.db, deps.payments, 'stripe', request.params.paymentId);
+        return reply.redirect(target, 302);
+      },
+    );
+  }
 
   const sandbox = deps.sandbox;
   if (!sandbox) return;

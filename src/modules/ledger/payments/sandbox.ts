@@ -21,7 +21,14 @@ const EVENT_TYPES = new Set<ProviderEventType>([
   'deposit.failed',
   'payout.succeeded',
   'payout.failed',
+  'deposit.refunded',
+  'dispute.opened',
+  'dispute.won',
+  'dispute.lost',
 ]);
+
+/** Provider ids of refunds and disputes, as the sandbox's webhooks carry them. */
+const REF = /^[A-Za-z0-9_.:-]{1,100}$/;
 
 export interface SandboxOptions {
   secret: string;
@@ -79,7 +86,12 @@ export class SandboxProvider implements PaymentProvider {
     return { paymentId: id, providerPaymentId: `sbx_dep_${id}`, amount: BigInt(amount) };
   }
 
-  simulate(providerPaymentId: string, type: ProviderEventType, amount: bigint): SignedWebhook {
+  simulate(
+    providerPaymentId: string,
+    type: ProviderEventType,
+    amount: bigint,
+    refs: { disputeId?: string; refundId?: string } = {},
+  ): SignedWebhook {
     const body = JSON.stringify({
       id: `evt_${randomBytes(12).toString('hex')}`,
       type,
@@ -88,6 +100,8 @@ export class SandboxProvider implements PaymentProvider {
         payment_id: providerPaymentId,
         amount: amount.toString(),
         ...(type.endsWith('failed') ? { reason: 'declined' } : {}),
+        ...(refs.disputeId ? { dispute_id: refs.disputeId } : {}),
+        ...(refs.refundId ? { refund_id: refs.refundId } : {}),
       },
     });
     return { rawBody: body, headers: this.sign(body) };
@@ -116,7 +130,11 @@ export class SandboxProvider implements PaymentProvider {
     if (Math.abs(age) > this.opts.toleranceSeconds) {
       throw new WebhookRejectedError('stale_webhook', 'The webhook timestamp is outside the accepted window');
     }
-    let parsed: { id?: unknown; type?: unknown; data?: { payment_id?: unknown; amount?: unknown; reason?: unknown } };
+    let parsed: {
+      id?: unknown;
+      type?: unknown;
+      data?: { payment_id?: unknown; amount?: unknown; reason?: unknown; dispute_id?: unknown; refund_id?: unknown };
+    };
     try {
       parsed = JSON.parse(rawBody) as typeof parsed;
     } catch {
@@ -137,6 +155,8 @@ export class SandboxProvider implements PaymentProvider {
       providerPaymentId: data.payment_id,
       ...(amount !== undefined ? { amount } : {}),
       ...(typeof data.reason === 'string' ? { reason: data.reason.slice(0, 200) } : {}),
+      ...(typeof data.dispute_id === 'string' && REF.test(data.dispute_id) ? { disputeId: data.dispute_id } : {}),
+      ...(typeof data.refund_id === 'string' && REF.test(data.refund_id) ? { refundId: data.refund_id } : {}),
     };
   }
 }

@@ -20,8 +20,10 @@ import {
   useDailyAllowance,
   type Limits,
 } from '../wallet-service.ts';
-import { ProviderRefusedError, type PaymentProvider, type ProviderEvent } from './provider.ts';
+import { ProviderRefusedError, type DepositCreated, type PaymentProvider, type ProviderEvent } from './provider.ts';
 import * as repo from './repo.ts';
+import { REVERSAL_EVENT_TYPES, applyReversalEvent, assertNotFrozen, repayOwed } from './reversals.ts';
+import { OPEN_POLICY, countPayout, openDestination, payoutDestinationFor, type PayoutPolicy } from './payouts.ts';
 
 export const PAYMENT_EVENTS = {
   /** Payload: `{ userId, paymentId, direction, status, amount (string) }`. */
@@ -31,7 +33,7 @@ export const PAYMENT_EVENTS = {
 } as const;
 
 /** The provider is called by this event's handler, after the payment's transaction commits. */
-async function requestRegistration(tx: Db, paymentId: string): Promise<void> {
+export async function requestRegistration(tx: Db, paymentId: string): Promise<void> {
   await recordEvent(tx, {
     type: PAYMENT_EVENTS.requested,
     aggregateType: 'payment',
@@ -61,6 +63,8 @@ export interface PaymentsDeps {
   now: () => Date;
   /** Checks run before a deposit opens (registered by other modules through `registerDepositGuard`). */
   depositGuards?: readonly DepositGuard[];
+  /** Destinations, review threshold and velocity limits of withdrawals (none when absent). */
+  payouts?: PayoutPolicy;
 }
 
 export function paymentView(p: repo.PaymentRow) {
@@ -72,6 +76,7 @@ export function paymentView(p: repo.PaymentRow) {
     provider: p.provider,
     checkoutUrl: p.checkoutUrl,
     transferId: p.transferId,
+    destinationId: p.destinationId,
     createdAt: p.createdAt.toISOString(),
   };
 }
@@ -84,6 +89,11 @@ const userActor = (userId: string) => ({ type: 'user' as const, id: userId });
  */
 export class Payments {
   constructor(private readonly deps: PaymentsDeps) {}
+
+  /** The withdrawal rules in force (destinations, review threshold, velocity), if configured. */
+  get payoutPolicy(): PayoutPolicy | undefined {
+    return this.deps.payouts;
+  }
 
   /**
    * Opens a deposit: a pending payment and its checkout link; no coins move yet. The provider is
@@ -120,9 +130,16 @@ export class Payments {
     return { payment: paymentView(payment) };
   }
 
-  /** Holds the amount (pending); the provider is asked for the payout once this commits. */
-  async withdraw(tx: Db, userId: string, amount: bigint, origin?: RequestOrigin) {
+  /**
+   * Holds the amount (pending) for a payout to one of the user's destinations. Up to the review
+   * threshold the provider is asked for the payout once this commits; above it the payout waits,
+   * held, in status `review` until an admin approves or rejects it (`payout-review.ts`).
+   */
+  async withdraw(tx: Db, userId: string, amount: bigint, origin?: RequestOrigin, destinationId?: string) {
     checkAmount(this.deps.limits, amount);
+    await assertNotFrozen(tx, userId);
+    const policy = this.deps.payouts ?? OPEN_POLICY;
+    const destination = await payoutDestinationFor(tx, policy, userId, destinationId);
     const wallet = await ledger.ensureWallet(tx, userId);
     const id = uuidv7();
     const hold = await ledger.transfer(tx, {
@@ -133,16 +150,31 @@ export class Payments {
       audit: { actor: userActor(userId), ...(origin ? { origin } : {}) },
     });
     await useDailyAllowance(tx, this.deps.limits, userId, 'withdrawal', amount);
+    await countPayout(tx, policy, userId);
+    const review = amount > policy.reviewAbove;
     const payment = await repo.insertPayment(tx, {
       id,
       userId,
       direction: 'payout',
       provider: this.deps.provider.name,
       amount,
-      status: 'pending',
+      status: review ? 'review' : 'pending',
       transferId: hold.id,
+      destinationId: destination,
     });
-    await requestRegistration(tx, id);
+    if (review) {
+      await appendAudit(tx, {
+        actor: userActor(userId),
+        action: 'payment.payout.review',
+        target: { type: 'payment', id },
+        asset: COIN,
+        amount,
+        details: { reviewAbove: policy.reviewAbove.toString() },
+        ...(origin ? { origin } : {}),
+      });
+    } else {
+      await requestRegistration(tx, id);
+    }
     const after = hold.after.get(keyOf(wallet, COIN)) ?? { available: 0n, held: 0n };
     return { payment: paymentView(payment), balance: { asset: COIN, ...after, total: after.available + after.held } };
   }
@@ -162,10 +194,21 @@ export class Payments {
     if (!provider) throw new UnknownProviderError();
     const request = { paymentId, userId: payment.userId, amount: payment.amount };
     let providerPaymentId: string;
+    let providerCheckoutUrl: string | undefined;
     try {
-      const created =
-        payment.direction === 'deposit' ? await provider.createDeposit(request) : await provider.createPayout(request);
+      const created: DepositCreated =
+        payment.direction === 'deposit'
+          ? await provider.createDeposit(request)
+          : await provider.createPayout(
+              payment.destinationId
+                ? {
+                    ...request,
+                    destination: await openDestination(db, this.deps.payouts ?? OPEN_POLICY, payment.destinationId),
+                  }
+                : request,
+            );
       providerPaymentId = created.providerPaymentId;
+      providerCheckoutUrl = created.checkoutUrl;
     } catch (err) {
       if (!(err instanceof ProviderRefusedError)) throw err;
       await withRetryableTransaction(db, async (tx) => {
@@ -175,7 +218,7 @@ export class Payments {
       });
       return;
     }
-    await repo.recordRegistration(db, paymentId, providerPaymentId);
+    await repo.recordRegistration(db, paymentId, providerPaymentId, providerCheckoutUrl);
   }
 
   /**
@@ -195,6 +238,10 @@ export class Payments {
     }
     try {
       const event = provider.parseWebhook(rawBody, headers, this.deps.now());
+      if (!event) {
+        business.webhooks.inc({ provider: provider.name, outcome: 'ignored' });
+        return 'ignored';
+      }
       const outcome = await withRetryableTransaction(this.deps.db, async (tx) => {
         const applied = await this.apply(tx, provider.name, event);
         if (adminAudit && applied !== 'duplicate') await appendAudit(tx, adminAudit);
@@ -211,9 +258,14 @@ export class Payments {
   }
 
   private async apply(tx: Db, providerName: string, event: ProviderEvent): Promise<WebhookOutcome> {
-    const payment = await repo.lockPaymentByProviderId(tx, providerName, event.providerPaymentId);
+    const payment = await repo.lockPaymentByProviderId(tx, providerName, event.providerPaymentId, event.paymentId);
     if (!payment) throw new PaymentNotFoundError();
     if (await repo.providerEventSeen(tx, providerName, event.eventId)) return 'duplicate';
+    // Refunds and disputes of a settled deposit: see reversals.ts.
+    if (REVERSAL_EVENT_TYPES.has(event.type)) return applyReversalEvent(tx, providerName, payment, event);
+    if (event.providerReference && payment.providerReference === null) {
+      await repo.recordProviderReference(tx, payment.id, event.providerReference);
+    }
     const [direction, result] = event.type.split('.') as ['deposit' | 'payout', 'succeeded' | 'failed'];
     const applicable = payment.status === 'pending' && (direction === 'deposit') === (payment.direction === 'deposit');
     if (applicable && event.amount !== undefined && event.amount !== payment.amount) {
@@ -258,6 +310,8 @@ export class Payments {
       });
       transferId = credit.id;
       await countDailyUsage(tx, payment.userId, 'deposit', payment.amount);
+      // Coins owed from a refunded or disputed deposit are repaid first.
+      await repayOwed(tx, payment.userId, audit);
       afterCommit(tx, () => countValue(business.depositedValue, payment.amount));
     } else if (payment.direction === 'payout' && payment.transferId) {
       if (result === 'succeeded') await ledger.postPending(tx, payment.transferId, audit);
