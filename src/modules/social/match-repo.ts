@@ -102,24 +102,33 @@ function scopeFilter(scope: MatchScope | undefined): SQL {
  * cover one of my wishes (in `scope`) and their wishes that one of my spares covers. Only users who
  * are on both lists and eligible are returned, and of those only the best `limit` by (mutual
  * coverage, coverage), ties at the boundary included: the counts are exact in SQL, so nobody left
- * out could rank in the top `limit` on value. Set-based: two index joins on the card id.
+ * out could rank in the top `limit` on value.
+ *
+ * Set-based and index-only: my wishes and spares are read first (a few dozen rows), then each
+ * side is one range scan per card on the covering indexes (`social_spares_card_idx`,
+ * `cards_wishlist_card_idx`), never a scan of everyone's spares or wishes.
  */
 export async function partnerSides(db: Db, me: string, limit: number, scope?: MatchScope): Promise<Map<string, Side>> {
   const gets = await db.execute<SpareRow>(sql`
-    WITH gets AS (
-      SELECT DISTINCT s.user_id, s.variant_id, s.card_id, s.level, s.spare
-        FROM ${cardsWishlist} w
+    WITH wants AS MATERIALIZED (
+      SELECT w.card_id, w.variant_level FROM ${cardsWishlist} w WHERE w.user_id = ${me}${scopeFilter(scope)}
+    ), mine AS MATERIALIZED (
+      SELECT DISTINCT card_id, level FROM ${socialSpares} WHERE user_id = ${me}
+    ), gets AS MATERIALIZED (
+      SELECT s.user_id, s.variant_id, s.card_id, s.level, s.spare
+        FROM wants w
         JOIN ${socialSpares} s ON s.card_id = w.card_id AND (w.variant_level IS NULL OR s.level = w.variant_level)
-       WHERE w.user_id = ${me} AND s.user_id <> ${me}${scopeFilter(scope)}
-    ), gives AS (
-      SELECT DISTINCT w.user_id, w.card_id, w.variant_level AS level
-        FROM ${socialSpares} s
-        JOIN ${cardsWishlist} w ON w.card_id = s.card_id AND (w.variant_level IS NULL OR s.level = w.variant_level)
-       WHERE s.user_id = ${me} AND w.user_id <> ${me}
+       WHERE s.user_id <> ${me}
+    ), gives AS MATERIALIZED (
+      -- A wish may be covered by several of my variants (any level): one row per wish.
+      SELECT w.user_id, w.card_id, w.variant_level AS level
+        FROM ${cardsWishlist} w
+       WHERE w.card_id IN (SELECT card_id FROM mine) AND w.user_id <> ${me}
+         AND EXISTS (SELECT 1 FROM mine m WHERE m.card_id = w.card_id AND (w.variant_level IS NULL OR m.level = w.variant_level))
     ), counted AS (
       SELECT g.user_id, least(g.n, v.n) AS mutual, g.n + v.n AS coverage
         FROM (SELECT user_id, count(DISTINCT card_id) AS n FROM gets GROUP BY user_id) g
-        JOIN (SELECT user_id, count(DISTINCT card_id) AS n FROM gives GROUP BY user_id) v USING (user_id)
+        JOIN (SELECT user_id, count(*) AS n FROM gives GROUP BY user_id) v USING (user_id)
         JOIN ${identityUsers} u ON u.id = g.user_id
        WHERE ${eligible(me)}
     ), partners AS (

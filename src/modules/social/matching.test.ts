@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardHoldings } from '../cards/index.ts';
+import { partnerSides } from './match-repo.ts';
 import {
   auth,
   block,
@@ -295,5 +296,37 @@ describe('trade-partner matching', () => {
     const bySet = expectStatus(await matchNow(ann, { setIds: [cat.setId] }), 200).json<{ items: MatchJson[] }>();
     expect(bySet.items).toHaveLength(2);
     expect((await stored(ann)).map((m) => m.partner.id).sort()).toEqual([ben.id, cid.id].sort());
+  });
+
+  it('keeps only the best partners by mutual coverage, then coverage, ties at the cut included', async () => {
+    const cat = await createCards(t, admin, 6);
+    const [w1, w2, w3, s1, s2, s3] = cat.cards as [string, string, string, string, string, string];
+    const [me, best, tieA, tieB, below, last] = (await Promise.all(
+      Array.from({ length: 6 }, () => createTestUser(t)),
+    )) as [CreatedTestUser, CreatedTestUser, CreatedTestUser, CreatedTestUser, CreatedTestUser, CreatedTestUser];
+    // Me: wishes w1..w3, two copies (one spare) each of s1..s3.
+    for (const c of [w1, w2, w3]) await wish(t, me, c);
+    for (const c of [s1, s2, s3]) await give(t, me, c, 2);
+    // Each partner: the wishes of mine they cover (spares they hold), and my spares they want.
+    // (mutual, coverage): best (3, 6); tieA and tieB (2, 5); below (2, 4); last (1, 2).
+    const partners: [CreatedTestUser, string[], string[]][] = [
+      [best, [w1, w2, w3], [s1, s2, s3]],
+      [tieA, [w1, w2], [s1, s2, s3]],
+      [tieB, [w1, w2, w3], [s2, s3]],
+      [below, [w2, w3], [s1, s3]],
+      [last, [w3], [s1]],
+    ];
+    for (const [user, covers, wants] of partners) {
+      for (const c of covers) await give(t, user, c, 2);
+      for (const c of wants) await wish(t, user, c);
+    }
+    await settleMatches(t);
+
+    const top = async (limit: number) => [...(await partnerSides(t.runtime.ctx.db, me.id, limit)).keys()].sort();
+    expect(await top(1)).toEqual([best.id]);
+    expect(await top(2)).toEqual([best.id, tieA.id, tieB.id].sort());
+    expect(await top(3)).toEqual([best.id, tieA.id, tieB.id].sort());
+    expect(await top(4)).toEqual([best.id, tieA.id, tieB.id, below.id].sort());
+    expect(await top(100)).toEqual([best.id, tieA.id, tieB.id, below.id, last.id].sort());
   });
 });
