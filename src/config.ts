@@ -41,6 +41,8 @@ const ConfigSchema = Type.Object({
   SEED_DEMO: Type.Optional(Type.Boolean()),
   OUTBOX_POLL_MS: Type.Integer({ default: 500, minimum: 10 }),
   OUTBOX_MAX_ATTEMPTS: Type.Integer({ default: 8, minimum: 1 }),
+  // Days a delivered event is kept (for investigating a delivery) before it is deleted.
+  OUTBOX_RETENTION_DAYS: Type.Integer({ default: 7, minimum: 1, maximum: 365 }),
   WS_HEARTBEAT_MS: Type.Integer({ default: 30_000, minimum: 100 }),
   WS_MAX_BUFFERED_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024 }),
   // Realtime: open WebSocket connections per client address (handshakes are exempt from the request

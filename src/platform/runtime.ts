@@ -12,7 +12,7 @@ import { runMigrations } from './db/migrate.ts';
 import { runSeeds } from './db/seed.ts';
 import { EventRegistry, OutboxDispatcher } from './events/dispatcher.ts';
 import { listenForOutboxCommits } from './events/listener.ts';
-import { onEventsCommitted } from './events/outbox.ts';
+import { OUTBOX_PURGE_JOB, onEventsCommitted, purgeDelivered } from './events/outbox.ts';
 import { JobQueue } from './jobs/queue.ts';
 import { createLogger } from './logger.ts';
 import { Metrics, serveMetrics } from './metrics/metrics.ts';
@@ -92,6 +92,12 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       stateChannels: [],
     };
     for (const mod of opts.modules) await mod.setup?.(ctx);
+    ctx.jobs.define(OUTBOX_PURGE_JOB, async () => {
+      let purged = 0;
+      for (let n = 1; n > 0; purged += n) n = await purgeDelivered(ctx.db, config.OUTBOX_RETENTION_DAYS);
+      if (purged > 0) logger.info({ purged }, 'purged delivered outbox events');
+    });
+    ctx.jobs.every(OUTBOX_PURGE_JOB, 3600);
 
     if (opts.seed) {
       await runSeeds(

@@ -4,7 +4,15 @@ import pino from 'pino';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
 import { withTransaction } from '../db/tx.ts';
 import { EventRegistry, OutboxDispatcher } from './dispatcher.ts';
-import { listParked, outboxStats, recordEvent, recordEvents, replayParked, type DomainEvent } from './outbox.ts';
+import {
+  listParked,
+  outboxStats,
+  purgeDelivered,
+  recordEvent,
+  recordEvents,
+  replayParked,
+  type DomainEvent,
+} from './outbox.ts';
 
 const logger = pino({ level: 'silent' });
 let database: TestDatabase;
@@ -188,6 +196,33 @@ describe('transactional outbox', () => {
     d.nudge();
     await expect(got).resolves.toMatchObject({ type: 'ping', payload: { ok: true } });
     await d.stop();
+  });
+
+  it('purges delivered events past their retention, and never pending or parked ones', async () => {
+    const registry = new EventRegistry();
+    registry.on('card.minted', 'collector', async () => undefined);
+    const event = (aggregateId: string) =>
+      recordEvent(database.db, { type: 'card.minted', aggregateType: 'card', aggregateId, payload: {} });
+    const [old, recent] = [await event('old'), await event('recent')];
+    expect(await dispatcher(registry).runOnce()).toBe(2);
+    const pending = await event('pending');
+    const parked = await recordEvent(database.db, {
+      type: 'card.minted',
+      aggregateType: 'card',
+      aggregateId: 'parked',
+      payload: {},
+    });
+    await database.db.execute(sql`
+      UPDATE platform_outbox_events SET status = 'parked', created_at = now() - interval '30 days' WHERE id = ${parked}`);
+    await database.db.execute(sql`
+      UPDATE platform_outbox_events SET delivered_at = now() - interval '8 days' WHERE id = ${old}`);
+
+    expect(await purgeDelivered(database.db, 7)).toBe(1);
+    expect(await statusOf(old)).toBeUndefined();
+    expect((await statusOf(recent))?.status).toBe('delivered');
+    expect((await statusOf(pending))?.status).toBe('pending');
+    expect((await statusOf(parked))?.status).toBe('parked');
+    expect(await purgeDelivered(database.db, 7)).toBe(0);
   });
 
   it('refuses to register the same handler name twice for a type', () => {

@@ -145,6 +145,23 @@ export async function markDelivered(db: Db, id: string): Promise<void> {
     WHERE id = ${id}`);
 }
 
+/** The hourly job that deletes delivered events past OUTBOX_RETENTION_DAYS. */
+export const OUTBOX_PURGE_JOB = 'platform.outbox-purge';
+
+/**
+ * Deletes up to `batch` events delivered more than `days` ago (their payloads name users and quote
+ * what they wrote; once every handler has run, nothing reads them). Pending and parked events stay.
+ * Returns how many were deleted.
+ */
+export async function purgeDelivered(db: Db, days: number, batch = 5000): Promise<number> {
+  const r = await db.execute(sql`
+    DELETE FROM platform_outbox_events WHERE id IN (
+      SELECT id FROM platform_outbox_events
+       WHERE status = 'delivered' AND delivered_at < now() - make_interval(days => ${days})
+       LIMIT ${batch})`);
+  return r.rowCount ?? 0;
+}
+
 /** Schedules a retry after `delayMs`, or parks the event when it has used all its attempts. */
 export async function markFailed(db: Db, id: string, error: string, delayMs: number, park: boolean): Promise<void> {
   await db.execute(sql`
