@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../../platform/http/errors.ts';
-import { Html, escapeHtml, htmlPage } from '../../platform/http/html.ts';
+import { escapeHtml, htmlPage, pageResponses } from '../../platform/http/html.ts';
 import * as account from './account-service.ts';
 import { requestMeta } from './cookies.ts';
 import type { IdentityDeps } from './deps.ts';
@@ -55,7 +55,7 @@ export const linkPages: FastifyPluginAsyncTypebox<{ deps: IdentityDeps }> = asyn
         tags,
         summary: 'Page of the mailed confirmation link',
         querystring: TokenQuery,
-        response: { 200: Html },
+        response: pageResponses,
       },
     },
     async (request, reply) =>
@@ -75,7 +75,7 @@ export const linkPages: FastifyPluginAsyncTypebox<{ deps: IdentityDeps }> = asyn
         tags,
         summary: 'Confirm an email address from the link page',
         body: TokenBody,
-        response: { 200: Html },
+        response: pageResponses,
       },
     },
     async (request, reply) =>
@@ -93,7 +93,7 @@ export const linkPages: FastifyPluginAsyncTypebox<{ deps: IdentityDeps }> = asyn
         tags,
         summary: 'Page of the mailed password reset link',
         querystring: TokenQuery,
-        response: { 200: Html },
+        response: pageResponses,
       },
     },
     async (request, reply) =>
@@ -116,7 +116,7 @@ export const linkPages: FastifyPluginAsyncTypebox<{ deps: IdentityDeps }> = asyn
         tags,
         summary: 'Set a new password from the link page',
         body: ResetPasswordBody,
-        response: { 200: Html },
+        response: pageResponses,
       },
     },
     async (request, reply) =>

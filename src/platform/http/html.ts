@@ -7,6 +7,17 @@ import { Type } from 'typebox';
 
 export const Html = Type.String({ description: 'An HTML page' });
 
+const page = (description: string) => ({ description, content: { 'text/html': { schema: Html } } });
+
+/**
+ * What a page route answers, for the document: the page, and a refusal (an expired or used link, a
+ * weak password) as a page saying so, since a browser shows it; malformed input stays problem+json.
+ */
+export const pageResponses = {
+  200: page('The page'),
+  '4xx': page('A page saying why the request was refused'),
+};
+
 export const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 

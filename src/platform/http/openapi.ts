@@ -97,5 +97,18 @@ export function documentedRoute(schema: FastifySchema, traits: RouteTraits): Fas
   const documented = documentedSchema(schema, traits.websocket);
   if (documented.hide) return documented;
   const declared = (schema.response ?? {}) as Record<string, unknown>;
-  return { ...documented, response: { ...platformErrors(schema, traits), ...declared } };
+  const errors = platformErrors(schema, traits);
+  // A route that answers its refusals in another form (a page for a browser) says so for every 4xx.
+  const range = declared['4xx'] as { content?: Record<string, unknown> } | undefined;
+  if (range?.content) {
+    for (const [status, error] of Object.entries(errors)) {
+      if (!status.startsWith('4')) continue;
+      const { description, content } = error as { description: string; content: Record<string, unknown> };
+      errors[status] = {
+        description: `${description}, or a page saying why`,
+        content: { ...content, ...range.content },
+      };
+    }
+  }
+  return { ...documented, response: { ...errors, ...declared } };
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { NotFoundError } from '../../../platform/http/errors.ts';
-import { Html, escapeHtml, htmlPage } from '../../../platform/http/html.ts';
+import { escapeHtml, htmlPage, pageResponses } from '../../../platform/http/html.ts';
 import type { PlatformContext } from '../../../platform/module.ts';
 import { ledgerDeps } from '../deps.ts';
 import { guard } from '../identity-port.ts';
@@ -88,7 +88,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> 
         summary: 'Sandbox checkout page',
         description: 'Where a sandbox deposit is paid or declined; either button makes the sandbox send its webhook.',
         params: CheckoutParams,
-        response: { 200: Html },
+        response: pageResponses,
       },
     },
     async (request, reply) => {
@@ -118,7 +118,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ ctx: PlatformContext }> 
         tags: ['payments'],
         summary: 'Complete or decline a sandbox checkout',
         params: CheckoutAction,
-        response: { 200: Html },
+        response: pageResponses,
       },
     },
     async (request, reply) => {
