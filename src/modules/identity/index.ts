@@ -9,7 +9,7 @@ import { principalCheck } from './principal.ts';
 import { identityRoutes } from './routes.ts';
 import { deleteDeadRefreshTokens } from './session-repo.ts';
 import { deleteSpentEmailTokens, deleteStaleThrottles } from './security-repo.ts';
-import { demoTradersSeeder, demoUsersSeeder } from './seeds.ts';
+import { demoTradersSeeder, demoUsersSeeder } from './seed.ts';
 
 export {
   accessHook,
@@ -35,7 +35,7 @@ export { identityDeps } from './deps.ts';
 /** Read-only: other modules' searches join accounts and blocks (changes go through this module). */
 export { blocks as identityBlocks, users as identityUsers } from './tables.ts';
 export { PasswordHasher, checkPasswordStrength } from './password.ts';
-export { DEMO_ACCOUNTS, DEMO_TRADERS } from './seeds.ts';
+export { DEMO_ACCOUNTS, DEMO_TRADERS } from './seed.ts';
 export { ROLES, type NotificationPreferences, type Role } from './tables.ts';
 
 /** Events other modules may listen to (payload `{ userId, … }`). */

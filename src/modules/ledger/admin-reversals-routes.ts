@@ -3,7 +3,7 @@ import { originOf } from '../../platform/audit/index.ts';
 import { IdempotencyHeaders, runIdempotent } from '../../platform/http/idempotency.ts';
 import type { PlatformContext } from '../../platform/module.ts';
 import { ledgerDeps } from './deps.ts';
-import { guard, principalOf } from './identity-port.ts';
+import { guard, principalOf } from './ports.ts';
 import { PaymentIdParams, RefundBody, RefundReply } from './schemas.ts';
 
 /** Staff refunds of deposits (refunds made at the provider and disputes arrive as webhooks). */

@@ -3,7 +3,7 @@ import { appendAudit, listAudit, originOf } from '../../platform/audit/index.ts'
 import { decodeCursor, encodeCursor } from '../../platform/http/cursor.ts';
 import type { PlatformContext } from '../../platform/module.ts';
 import { ledgerDeps } from './deps.ts';
-import { guard, principalOf } from './identity-port.ts';
+import { guard, principalOf } from './ports.ts';
 import { reconcile } from './reconcile.ts';
 import {
   AuditPage,

@@ -6,7 +6,7 @@ import type { PlatformContext } from '../../platform/module.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { adminReversalRoutes } from './admin-reversals-routes.ts';
 import { ledgerDeps } from './deps.ts';
-import { currentRole, guard, hasPermission, principalOf } from './identity-port.ts';
+import { currentRole, guard, hasPermission, principalOf } from './ports.ts';
 import { payoutRoutes } from './payments/payout-routes.ts';
 import { paymentRoutes } from './payments/routes.ts';
 import {

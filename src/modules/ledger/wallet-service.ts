@@ -12,7 +12,7 @@ import {
   SelfTransferError,
   UnknownAccountError,
 } from './errors.ts';
-import { findUserRef } from './identity-port.ts';
+import { findUserRef } from './ports.ts';
 import { keyOf } from './legs.ts';
 import * as repo from './repo.ts';
 import * as ledger from './service.ts';

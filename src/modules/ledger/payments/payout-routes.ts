@@ -4,7 +4,7 @@ import { originOf } from '../../../platform/audit/index.ts';
 import { withTransaction } from '../../../platform/db/tx.ts';
 import type { PlatformContext } from '../../../platform/module.ts';
 import { ledgerDeps } from '../deps.ts';
-import { guard, principalOf } from '../identity-port.ts';
+import { guard, principalOf } from '../ports.ts';
 import {
   Destination,
   DestinationBody,

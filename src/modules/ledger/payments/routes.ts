@@ -4,7 +4,7 @@ import { NotFoundError } from '../../../platform/http/errors.ts';
 import { escapeHtml, htmlPage, pageResponses } from '../../../platform/http/html.ts';
 import type { PlatformContext } from '../../../platform/module.ts';
 import { ledgerDeps } from '../deps.ts';
-import { guard } from '../identity-port.ts';
+import { guard } from '../ports.ts';
 import { WebhookParams, WebhookReply } from '../schemas.ts';
 import { checkoutTarget } from './checkout.ts';
 
