@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { IdempotencyHeaders, runIdempotent } from '../../platform/http/idempotency.ts';
 import type { PlatformContext } from '../../platform/module.ts';
 import { guard, principalOf } from '../identity/index.ts';
-import { orderView } from './order-view.ts';
+import { orderView } from './views.ts';
 import { MyOrdersQuery, Order, OrderIdParams, OrderList, PlaceOrderBody } from './schemas.ts';
 import { loadMarketSettings } from './config-service.ts';
 import { cancelOrder, listMyOrders, placeOrder } from './service.ts';
