@@ -1,39 +1,16 @@
 // `npm run keys:rotate`: brings every sealed column under the first key of DATA_ENCRYPTION_KEYS
 // and seals values still held in clear. Safe while the service runs on PostgreSQL; running it
 // again changes nothing. Exits 1 when a value is under a key that is no longer configured.
-import path from 'node:path';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { configOrExit, openScriptDatabase } from './support.ts';
 import { keyringOf } from '../src/platform/crypto/envelope.ts';
 import { RotationError, rotateSealedColumns } from '../src/platform/crypto/rotation.ts';
-import { openDatabase } from '../src/platform/db/client.ts';
-import { DataDirInUseError } from '../src/platform/db/data-dir-lock.ts';
-import { runMigrations } from '../src/platform/db/migrate.ts';
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(2);
-  }
-  throw err;
-}
+const config = configOrExit();
 const keyring = keyringOf(config);
 if (!config.DATA_ENCRYPTION_KEYS) process.stderr.write('DATA_ENCRYPTION_KEYS is not set: using the development key\n');
 
-// The embedded database belongs to one process: with the service running, its lock refuses this.
-const database = await openDatabase({
-  url: config.DATABASE_URL,
-  dataDir: path.join(config.DATA_DIR, 'pglite'),
-  poolSize: 2,
-}).catch((err: unknown) => {
-  if (!(err instanceof DataDirInUseError)) throw err;
-  process.stderr.write(`${err.message}\n`);
-  process.exit(2);
-});
+const database = await openScriptDatabase(config);
 try {
-  if (database.embedded) await runMigrations(database.pool);
   const results = await rotateSealedColumns(database.pool, keyring);
   for (const r of results) {
     process.stdout.write(`${r.column}: ${r.rotated} rotated, ${r.sealed} sealed, ${r.skipped} changed meanwhile\n`);
