@@ -257,7 +257,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'invalid configuration: METRICS_TOKEN is required when NODE_ENV=production (Prometheus sends it as a bearer token)',
     );
   }
-  if (raw.NODE_ENV === 'production' && !raw.PAYMENT_WEBHOOK_SECRET) {
+  // The sandbox's webhook secret; Stripe signs with STRIPE_WEBHOOK_SECRET instead.
+  if (raw.NODE_ENV === 'production' && raw.PAYMENT_PROVIDER === 'sandbox' && !raw.PAYMENT_WEBHOOK_SECRET) {
     throw new ConfigError('invalid configuration: PAYMENT_WEBHOOK_SECRET is required when NODE_ENV=production');
   }
   if (raw.NODE_ENV === 'production' && !raw.DATA_ENCRYPTION_KEYS) {

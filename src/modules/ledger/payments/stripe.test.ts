@@ -532,4 +532,21 @@ describe('Stripe configuration', () => {
       STRIPE_COIN_UNITS_PER_CURRENCY_UNIT: 1,
     });
   });
+
+  it('starts in production with Stripe keys and no sandbox webhook secret', () => {
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'a-signing-secret-of-at-least-32-characters',
+      METRICS_TOKEN: 'a-metrics-token-for-prometheus',
+      DATA_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 'stripe-production').toString('base64')}`,
+    };
+    expect(() => loadConfig(production)).toThrow(/PAYMENT_WEBHOOK_SECRET is required/);
+    const config = loadConfig({
+      ...production,
+      PAYMENT_PROVIDER: 'stripe',
+      STRIPE_SECRET_KEY: KEY,
+      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    });
+    expect(config.PAYMENT_PROVIDER).toBe('stripe');
+  });
 });
