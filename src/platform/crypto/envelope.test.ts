@@ -123,8 +123,8 @@ describe('keyring', () => {
 
   it.each([
     ['', /at least one key/],
-    [`:${keyA}`, /key id "" must be/],
-    [`bad id:${keyA}`, /key id "bad id" must be/],
+    [`:${keyA}`, /entry 1: the key id must be/],
+    [`bad id:${keyA}`, /entry 1: the key id must be/],
     [`${'x'.repeat(33)}:${keyA}`, /must be 1-32/],
     [`A:${randomBytes(16).toString('base64')}`, /key "A" must be 32 bytes/],
     ['A:not-base64-at-all', /key "A" must be 32 bytes/],
@@ -132,6 +132,12 @@ describe('keyring', () => {
   ])('refuses %j', (spec, message) => {
     expect(() => parseKeyring(spec)).toThrow(KeyringError);
     expect(() => parseKeyring(spec)).toThrow(message);
+  });
+
+  it('never echoes a key written the wrong way round (key first, id second)', () => {
+    const swapped = `${keyA}:A`;
+    expect(() => parseKeyring(swapped)).toThrow(/entry 1/);
+    expect(() => parseKeyring(swapped)).not.toThrow(keyA.slice(0, 12));
   });
 
   it('uses a development key when none is configured, and the configured ones otherwise', () => {

@@ -9,6 +9,7 @@ import * as ledger from '../service.ts';
 import * as repo from './payouts-repo.ts';
 import type { PaymentRow } from './repo.ts';
 import { PAYMENT_EVENTS, paymentView, requestRegistration } from './service.ts';
+import { assertNotFrozen, repayOwed } from './reversals.ts';
 
 /*
  * The admin side of payouts above the review threshold: they wait, their coins held, in status
@@ -52,6 +53,9 @@ async function refuse(db: Db, id: string): Promise<never> {
 
 /** Releases a payout in review to the provider; it registers once this transaction commits. */
 export async function approvePayout(tx: Db, adminId: string, id: string, origin?: RequestOrigin) {
+  const pending = await repo.getPayout(tx, id);
+  // A refund or dispute since the request left coins owed: the payout can only be rejected.
+  if (pending) await assertNotFrozen(tx, pending.userId);
   const payment = (await repo.decideReview(tx, id, { status: 'pending' })) ?? (await refuse(tx, id));
   await appendAudit(tx, {
     actor: adminActor(adminId),
@@ -72,6 +76,8 @@ export async function rejectPayout(tx: Db, adminId: string, id: string, reason: 
     (await repo.decideReview(tx, id, { status: 'failed', failureReason: reason })) ?? (await refuse(tx, id));
   const audit = { actor: adminActor(adminId), ...(origin ? { origin } : {}) };
   if (payment.transferId) await ledger.voidPending(tx, payment.transferId, audit);
+  // Held coins coming back pay what a refund or dispute left owed first.
+  await repayOwed(tx, payment.userId, audit);
   await appendAudit(tx, {
     ...audit,
     action: 'admin.payout.reject',

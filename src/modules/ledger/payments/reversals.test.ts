@@ -80,7 +80,14 @@ const withdraw = (user: CreatedTestUser, amount: number) =>
   t.app.inject({ method: 'POST', url: '/api/wallet/withdraw', headers: auth(user), payload: { amount } });
 
 beforeAll(async () => {
-  t = await createTestApp({ env: { PAYMENT_WEBHOOK_SECRET: SECRET, RUN_WORKERS: 'false', RATE_LIMIT_MAX: '10000' } });
+  t = await createTestApp({
+    env: {
+      PAYMENT_WEBHOOK_SECRET: SECRET,
+      RUN_WORKERS: 'false',
+      RATE_LIMIT_MAX: '10000',
+      PAYOUT_REVIEW_ABOVE: '3000',
+    },
+  });
   const provider = ledgerDeps(t.runtime.ctx).sandbox;
   if (!provider) throw new Error('sandbox provider expected');
   sandbox = provider;
@@ -261,6 +268,49 @@ describe('coins already spent', () => {
     expect((await coins(db(), user.id)).available).toBe(500n);
     expect(await systemBalance(db(), 'receivable')).toBe(receivableBefore);
     expect((await withdraw(user, 500)).statusCode).toBe(201);
+    await booksBalanced();
+  });
+});
+
+describe('payouts requested before a dispute', () => {
+  it('are not paid out while coins are owed: registration fails them and an admin cannot approve one', async () => {
+    const user = await createTestUser(t);
+    const { id: depositId, ref } = await paidDeposit(user, 5000);
+    // One payout waits for its registration, the other (above the review threshold) for an admin.
+    const queued = await withdraw(user, 1000);
+    expect(queued.statusCode).toBe(201);
+    const queuedId = (queued.json() as { payment: { id: string } }).payment.id;
+    const inReview = await withdraw(user, 4000);
+    expect(inReview.json()).toMatchObject({ payment: { status: 'review' } });
+    const reviewId = (inReview.json() as { payment: { id: string } }).payment.id;
+
+    // The payer disputes the deposit before either payout leaves: all 5000 is held, so all is owed.
+    expect(await webhook(ref, 'dispute.opened', 5000n, { disputeId: 'dp_inflight' })).toBe('applied');
+    const approve = await t.app.inject({
+      method: 'POST',
+      url: `/api/admin/payouts/${reviewId}/approve`,
+      headers: auth(admin),
+    });
+    expect(approve.statusCode).toBe(403);
+    expect(approve.json()).toMatchObject({ code: 'account_frozen' });
+
+    await drainOutbox();
+    const failed = await getPayment(db(), queuedId);
+    expect(failed).toMatchObject({ status: 'failed', failureReason: 'account_frozen', providerPaymentId: null });
+    expect((await getPayment(db(), reviewId))?.status).toBe('review');
+    // The 1000 that came back paid part of the debt; rejecting the other returns the rest of it.
+    expect((await reversalsOf(db(), depositId))[0]?.shortfall).toBe(4000n);
+    expect((await coins(db(), user.id)).available).toBe(0n);
+    const reject = await t.app.inject({
+      method: 'POST',
+      url: `/api/admin/payouts/${reviewId}/reject`,
+      headers: auth(admin),
+      payload: { reason: 'disputed deposit' },
+    });
+    expect(reject.statusCode).toBe(200);
+    expect((await reversalsOf(db(), depositId))[0]?.shortfall).toBe(0n);
+    expect((await coins(db(), user.id)).available).toBe(0n);
+    expect((await withdraw(user, 1)).json()).toMatchObject({ code: 'insufficient_funds' });
     await booksBalanced();
   });
 });

@@ -23,6 +23,7 @@ import {
 import { ProviderRefusedError, type DepositCreated, type PaymentProvider, type ProviderEvent } from './provider.ts';
 import * as repo from './repo.ts';
 import { REVERSAL_EVENT_TYPES, applyReversalEvent, assertNotFrozen, repayOwed } from './reversals.ts';
+import { owedBy } from './reversals-repo.ts';
 import { OPEN_POLICY, countPayout, openDestination, payoutDestinationFor, type PayoutPolicy } from './payouts.ts';
 
 export const PAYMENT_EVENTS = {
@@ -82,6 +83,9 @@ export function paymentView(p: repo.PaymentRow) {
 }
 
 const userActor = (userId: string) => ({ type: 'user' as const, id: userId });
+
+/** Who settles a payment: its provider's word, or the platform refusing to pay it out. */
+type SettleActor = { type: 'provider' | 'system'; id: string };
 
 /**
  * Deposits and withdrawals through whichever provider is configured: this code only sees the
@@ -192,6 +196,11 @@ export class Payments {
     if (!payment || payment.providerPaymentId !== null || payment.status !== 'pending') return;
     const provider = this.deps.providers.get(payment.provider);
     if (!provider) throw new UnknownProviderError();
+    if (payment.direction === 'payout' && (await owedBy(db, payment.userId)) > 0n) {
+      // A refund or dispute left coins owed after this payout was requested: it is not paid out.
+      await this.failUnregistered(paymentId, 'account_frozen', { type: 'system', id: 'payments' });
+      return;
+    }
     const request = { paymentId, userId: payment.userId, amount: payment.amount };
     let providerPaymentId: string;
     let providerCheckoutUrl: string | undefined;
@@ -211,14 +220,19 @@ export class Payments {
       providerCheckoutUrl = created.checkoutUrl;
     } catch (err) {
       if (!(err instanceof ProviderRefusedError)) throw err;
-      await withRetryableTransaction(db, async (tx) => {
-        const locked = await repo.lockPayment(tx, paymentId);
-        if (!locked || locked.status !== 'pending' || locked.providerPaymentId !== null) return;
-        await this.settle(tx, locked, 'failed', err.reason, { type: 'provider', id: provider.name }, {});
-      });
+      await this.failUnregistered(paymentId, err.reason, { type: 'provider', id: provider.name });
       return;
     }
     await repo.recordRegistration(db, paymentId, providerPaymentId, providerCheckoutUrl);
+  }
+
+  /** Fails a payment the provider has not registered (a payout's held coins return). */
+  private async failUnregistered(paymentId: string, reason: string, actor: SettleActor): Promise<void> {
+    await withRetryableTransaction(this.deps.db, async (tx) => {
+      const locked = await repo.lockPayment(tx, paymentId);
+      if (!locked || locked.status !== 'pending' || locked.providerPaymentId !== null) return;
+      await this.settle(tx, locked, 'failed', reason, actor, {});
+    });
   }
 
   /**
@@ -295,7 +309,7 @@ export class Payments {
     payment: repo.PaymentRow,
     result: 'succeeded' | 'failed',
     reason: string,
-    actor: { type: 'provider'; id: string },
+    actor: SettleActor,
     details: Record<string, unknown>,
   ): Promise<void> {
     const audit = { actor };
@@ -315,7 +329,11 @@ export class Payments {
       afterCommit(tx, () => countValue(business.depositedValue, payment.amount));
     } else if (payment.direction === 'payout' && payment.transferId) {
       if (result === 'succeeded') await ledger.postPending(tx, payment.transferId, audit);
-      else await ledger.voidPending(tx, payment.transferId, audit);
+      else {
+        await ledger.voidPending(tx, payment.transferId, audit);
+        // Held coins coming back pay what a refund or dispute left owed first.
+        await repayOwed(tx, payment.userId, audit);
+      }
     }
     if (payment.direction === 'deposit') afterCommit(tx, () => business.deposits.inc({ result }));
     await repo.settlePayment(tx, payment.id, {
