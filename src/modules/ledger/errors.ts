@@ -119,6 +119,15 @@ export class PayoutDestinationNotFoundError extends NotFoundError {
   }
 }
 
+/** A user may keep only so many payout destinations in use; one must be removed first. */
+export class PayoutDestinationLimitError extends AppError {
+  constructor(limit: number) {
+    super('payout_destination_limit', 422, `At most ${limit} payout destinations can be in use; remove one first`, {
+      limit,
+    });
+  }
+}
+
 /** A withdrawal that names no destination when one is needed; nothing was written. */
 export class PayoutDestinationRequiredError extends AppError {
   constructor() {

@@ -21,13 +21,22 @@ export async function insertDestination(db: Db, d: typeof payoutDestinations.$in
   return row;
 }
 
-/** A user's destinations still in use, newest first. */
-export async function listDestinations(db: Db, userId: string): Promise<ListedDestination[]> {
+/** A user's destinations still in use, newest first (at most `limit`). */
+export async function listDestinations(db: Db, userId: string, limit = 100): Promise<ListedDestination[]> {
   return db
     .select(listed)
     .from(payoutDestinations)
     .where(and(eq(payoutDestinations.userId, userId), isNull(payoutDestinations.removedAt)))
-    .orderBy(desc(payoutDestinations.createdAt), desc(payoutDestinations.id));
+    .orderBy(desc(payoutDestinations.createdAt), desc(payoutDestinations.id))
+    .limit(limit);
+}
+
+export async function countDestinations(db: Db, userId: string): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(payoutDestinations)
+    .where(and(eq(payoutDestinations.userId, userId), isNull(payoutDestinations.removedAt)));
+  return row?.n ?? 0;
 }
 
 export async function hasDestinations(db: Db, userId: string): Promise<boolean> {

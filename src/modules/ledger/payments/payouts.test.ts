@@ -197,6 +197,26 @@ describe('payout destinations', () => {
     }
   });
 
+  it('keeps at most ten destinations in use; removing one makes room', async () => {
+    const user = await createTestUser(t);
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const res = await addDestination(user, { kind: 'stripe_account', accountId: STRIPE_ACCOUNT });
+      expect(res.statusCode).toBe(201);
+      ids.push(res.json<{ id: string }>().id);
+    }
+    const refused = await addDestination(user, { kind: 'stripe_account', accountId: STRIPE_ACCOUNT });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json()).toMatchObject({ code: 'payout_destination_limit', limit: 10 });
+    const removed = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/wallet/payout-destinations/${ids[0]}`,
+      headers: auth(user),
+    });
+    expect(removed.statusCode).toBe(204);
+    expect((await addDestination(user, { kind: 'stripe_account', accountId: STRIPE_ACCOUNT })).statusCode).toBe(201);
+  });
+
   it("keeps one user's destinations from another", async () => {
     const owner = await createTestUser(t);
     const other = await createTestUser(t);

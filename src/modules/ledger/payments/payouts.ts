@@ -11,6 +11,7 @@ import {
   PayoutDestinationCoolingDownError,
   PayoutDestinationNotFoundError,
   PayoutDestinationRequiredError,
+  PayoutDestinationLimitError,
 } from '../errors.ts';
 import { addDailyUsage } from '../repo.ts';
 import * as repo from './payouts-repo.ts';
@@ -129,6 +130,9 @@ export function destinationView(d: repo.ListedDestination, cooldownSeconds: numb
 
 const userActor = (userId: string) => ({ type: 'user' as const, id: userId });
 
+/** Destinations one user may keep in use at once (a list, and a review, stays short). */
+export const MAX_DESTINATIONS = 10;
+
 /** Adds a destination; its details are sealed before they reach the database or the audit log (only kind and last four do). */
 export async function addDestination(
   tx: Db,
@@ -138,6 +142,9 @@ export async function addDestination(
   origin?: RequestOrigin,
 ) {
   const { details, last4 } = destinationDetails(input);
+  if ((await repo.countDestinations(tx, userId)) >= MAX_DESTINATIONS) {
+    throw new PayoutDestinationLimitError(MAX_DESTINATIONS);
+  }
   const id = uuidv7();
   const row = await repo.insertDestination(tx, {
     id,

@@ -117,7 +117,10 @@ export async function takeBack(
 }
 
 /** Undoes a reversal's take: the wallet gets back what it gave (and what it repaid), the debt is cleared. */
-export async function giveBack(tx: Db, r: rev.ReversalRow, status: 'failed' | 'won', audit: Audit): Promise<void> {
+export async function giveBack(tx: Db, seen: rev.ReversalRow, status: 'failed' | 'won', audit: Audit): Promise<void> {
+  // Re-read under the row's lock: a deposit settling meanwhile may have repaid part of the shortfall.
+  const r = await rev.lockReversal(tx, seen.id);
+  if (!r || r.status !== seen.status) return;
   const gateway = systemShard('gateway', r.userId);
   const toWallet = r.amount - r.shortfall;
   const legs = [
