@@ -234,7 +234,7 @@ describe('GET /api/users/export', () => {
     expect(items('betting', 'bets')).toHaveLength(1);
     expect(items('notifications', 'notifications').length).toBeGreaterThan(0);
     // Money as decimal strings, times as ISO 8601.
-    const balances = s.wallet?.balances as { asset: string; available: unknown }[];
+    const balances = items('wallet', 'balances') as { asset: string; available: unknown }[];
     expect(balances.find((b) => b.asset === 'COIN')?.available).toMatch(/^\d+$/);
     expect(items('wallet', 'entries')[0]?.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T.*Z$/);
 

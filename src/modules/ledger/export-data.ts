@@ -19,47 +19,52 @@ import {
 export const ledgerExporter: Exporter = {
   section: 'wallet',
   async export(db: Db, userId: string) {
-    const accounts = await db.select().from(ledgerAccounts).where(eq(ledgerAccounts.ownerId, userId));
-    const ids = accounts.map((a) => a.id);
-    const owned = ids.length > 0 ? inArray(ledgerBalances.accountId, ids) : undefined;
+    // A heavy trader owns an escrow account per order: the owned ids stay in the database (a subquery).
+    const ids = db.select({ id: ledgerAccounts.id }).from(ledgerAccounts).where(eq(ledgerAccounts.ownerId, userId));
     return {
-      accounts,
-      balances: owned
-        ? await db
-            .select({
-              accountId: ledgerBalances.accountId,
-              asset: ledgerBalances.asset,
-              available: ledgerBalances.available,
-              held: ledgerBalances.held,
-            })
-            .from(ledgerBalances)
-            .where(owned)
-        : [],
+      accounts: await capped((n) =>
+        db
+          .select()
+          .from(ledgerAccounts)
+          .where(eq(ledgerAccounts.ownerId, userId))
+          .orderBy(desc(ledgerAccounts.createdAt))
+          .limit(n),
+      ),
+      balances: await capped((n) =>
+        db
+          .select({
+            accountId: ledgerBalances.accountId,
+            asset: ledgerBalances.asset,
+            available: ledgerBalances.available,
+            held: ledgerBalances.held,
+          })
+          .from(ledgerBalances)
+          .where(inArray(ledgerBalances.accountId, ids))
+          .limit(n),
+      ),
       entries: await capped(async (n) =>
-        ids.length === 0
-          ? []
-          : db
-              .select({
-                id: ledgerEntries.id,
-                accountId: ledgerEntries.accountId,
-                asset: ledgerEntries.asset,
-                phase: ledgerEntries.phase,
-                availableDelta: ledgerEntries.availableDelta,
-                heldDelta: ledgerEntries.heldDelta,
-                availableAfter: ledgerEntries.availableAfter,
-                heldAfter: ledgerEntries.heldAfter,
-                createdAt: ledgerEntries.createdAt,
-                transferId: ledgerEntries.transferId,
-                transferKind: ledgerTransfers.kind,
-                transferReference: ledgerTransfers.reference,
-                transferStatus: ledgerTransfers.status,
-                transferMemo: ledgerTransfers.memo,
-              })
-              .from(ledgerEntries)
-              .innerJoin(ledgerTransfers, eq(ledgerTransfers.id, ledgerEntries.transferId))
-              .where(inArray(ledgerEntries.accountId, ids))
-              .orderBy(desc(ledgerEntries.id))
-              .limit(n),
+        db
+          .select({
+            id: ledgerEntries.id,
+            accountId: ledgerEntries.accountId,
+            asset: ledgerEntries.asset,
+            phase: ledgerEntries.phase,
+            availableDelta: ledgerEntries.availableDelta,
+            heldDelta: ledgerEntries.heldDelta,
+            availableAfter: ledgerEntries.availableAfter,
+            heldAfter: ledgerEntries.heldAfter,
+            createdAt: ledgerEntries.createdAt,
+            transferId: ledgerEntries.transferId,
+            transferKind: ledgerTransfers.kind,
+            transferReference: ledgerTransfers.reference,
+            transferStatus: ledgerTransfers.status,
+            transferMemo: ledgerTransfers.memo,
+          })
+          .from(ledgerEntries)
+          .innerJoin(ledgerTransfers, eq(ledgerTransfers.id, ledgerEntries.transferId))
+          .where(inArray(ledgerEntries.accountId, ids))
+          .orderBy(desc(ledgerEntries.id))
+          .limit(n),
       ),
       payments: await capped((n) =>
         db

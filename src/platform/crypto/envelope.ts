@@ -43,7 +43,10 @@ export function parseKeyring(spec: string): Keyring {
     const at = entry.indexOf(':');
     const id = at > 0 ? entry.slice(0, at) : '';
     const key = Buffer.from(entry.slice(at + 1), 'base64');
-    if (!KEY_ID.test(id)) throw new KeyringError(`entry ${keys.size + 1}: the key id must be 1-32 letters, digits, - or _ (written "<id>:<base64 key>")`);
+    if (!KEY_ID.test(id))
+      throw new KeyringError(
+        `entry ${keys.size + 1}: the key id must be 1-32 letters, digits, - or _ (written "<id>:<base64 key>")`,
+      );
     if (key.length !== KEY_BYTES) throw new KeyringError(`key "${id}" must be ${KEY_BYTES} bytes, base64-encoded`);
     if (keys.has(id)) throw new KeyringError(`key id "${id}" is listed twice`);
     keys.set(id, key);
